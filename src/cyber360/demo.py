@@ -1,0 +1,15 @@
+"""The demo dataset: each area's loader, in dependency order."""
+
+from __future__ import annotations
+
+from cyber360.core.uow import UnitOfWork
+from cyber360.org import demo as org_demo
+
+
+def present(uow: UnitOfWork) -> bool:
+    return org_demo.demo_present(uow)
+
+
+def load_all(uow: UnitOfWork) -> dict[str, int]:
+    """Load every area's demo data in one go; later areas add theirs after the organisation."""
+    return org_demo.load_demo(uow)

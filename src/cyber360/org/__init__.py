@@ -1,0 +1,1 @@
+"""Organisation and tenancy: cooperative, GHTs, establishments, users, roles, grants, authentication."""

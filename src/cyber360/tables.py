@@ -1,0 +1,4 @@
+"""Imports every area's tables so that the metadata (and Alembic) sees the whole schema."""
+
+from cyber360.core import audit as _audit  # noqa: F401
+from cyber360.org import tables as _org  # noqa: F401
