@@ -1,0 +1,1 @@
+"""Respond (gérer la crise): crisis plans, playbooks, incidents, logbook, regulatory clocks, exercises."""
