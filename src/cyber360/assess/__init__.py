@@ -1,0 +1,1 @@
+"""Assess: frameworks, maturity assessments and the technical exposure of establishments."""
