@@ -3,8 +3,10 @@
 Two variants, same bit generator as the engine (PCG64):
 - ``textbook``: per year a PERT rate and a Poisson count for ransomware, a Poisson count for the data
   breach, then one PERT (beta) loss per ransomware event and one lognormal loss per breach event;
-- ``engine``: the draws the engine actually makes: the breach's known rate needs no per-year draw,
-  only the block's Poisson total and one uniform year per event.
+- ``engine``: the draws the engine actually makes: one uniform per year for ransomware, a PERT rate
+  only for the years whose uniform exceeds exp(-0.6) (thinning: the other 55 % can have no event), and
+  the counts by inversion of those uniforms (not a draw, not timed here); the breach's known rate needs
+  no per-year draw, only the block's Poisson total and one uniform year per event.
 Usage: python ceiling_run.py textbook|engine YEARS SEED
 """
 
@@ -36,11 +38,16 @@ def main() -> None:
     mu = (math.log(5e4) + math.log(5e6)) / 2
     sigma = (math.log(5e6) - math.log(5e4)) / (2 * 1.6448536269514722)
 
-    rates = rng.beta(rate_alpha, rate_beta, years)
-    ransomware_events = int(rng.poisson(0.05 + 0.55 * rates).sum())
     if variant == "textbook":
+        rates = rng.beta(rate_alpha, rate_beta, years)
+        ransomware_events = int(rng.poisson(0.05 + 0.55 * rates).sum())
         breach_events = int(rng.poisson(0.1, years).sum())
     else:
+        live = int((rng.random(years) > math.exp(-0.6)).sum())
+        rng.beta(rate_alpha, rate_beta, live)
+        # As many ransomware events as the textbook draws give (E[N] = E[rate]); counting them
+        # by inversion is the engine's work, not a draw.
+        ransomware_events = int(rng.poisson((0.05 + 4 * 0.2 + 0.6) / 6 * years))
         breach_events = int(rng.poisson(0.1 * years))
         rng.integers(0, years, size=breach_events)
     rng.beta(loss_alpha, loss_beta, ransomware_events)

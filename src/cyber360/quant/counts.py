@@ -8,6 +8,7 @@ from within-year clustering (one campaign, several hits).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -33,6 +34,10 @@ class Poisson:
     def prob_zero(self, rates: FloatArray) -> FloatArray:
         """P(N = 0 | rate) = exp(-rate)."""
         return np.exp(-rates)
+
+    def invert(self, uniforms: FloatArray, rates: FloatArray) -> IntArray:
+        """The count of each year by inversion: the smallest k with P(N <= k | rate) >= uniform."""
+        return _invert(uniforms, self.prob_zero(rates), rates, lambda k: 1.0 / k)
 
     def count_variance(self, rate_mean: float, rate_second_moment: float) -> float:
         """Var[N] when the rate itself is uncertain: E[rate] + Var[rate]."""
@@ -62,12 +67,47 @@ class NegativeBinomial:
         """P(N = 0 | rate) = (1 + dispersion * rate)^(-1/dispersion)."""
         return np.asarray(np.exp(-np.log1p(self.dispersion * rates) / self.dispersion), dtype=np.float64)
 
+    def invert(self, uniforms: FloatArray, rates: FloatArray) -> IntArray:
+        """The count of each year by inversion: the smallest k with P(N <= k | rate) >= uniform.
+
+        pmf(k) / pmf(k - 1) = (k - 1 + 1/d) / k * d rate / (1 + d rate).
+        """
+        scaled = self.dispersion * rates
+        shape = 1.0 / self.dispersion
+        return _invert(
+            uniforms, self.prob_zero(rates), scaled / (1.0 + scaled), lambda k: (k - 1 + shape) / k
+        )
+
     def count_variance(self, rate_mean: float, rate_second_moment: float) -> float:
         """Var[N] = E[rate] + dispersion E[rate^2] + Var[rate]."""
         return rate_mean + self.dispersion * rate_second_moment + (rate_second_moment - rate_mean**2)
 
 
 CountModel = Poisson | NegativeBinomial
+
+
+def _invert(
+    uniforms: FloatArray, first: FloatArray, factor: FloatArray, step: Callable[[int], float]
+) -> IntArray:
+    """Smallest k with pmf(0) + ... + pmf(k) >= u, where pmf(0) = ``first`` and
+    pmf(k) = pmf(k - 1) * ``factor`` * ``step(k)`` (each year its own ``first`` and ``factor``).
+
+    One vectorised pass per value of k, over the years still undecided only (few when rates are small).
+    A year stops when its cumulative probability no longer grows (rounding at the far tail), so the loop
+    always ends.
+    """
+    counts = np.zeros(uniforms.size, dtype=np.int64)
+    undecided = np.flatnonzero(uniforms > first)
+    u, pmf, cdf, x = uniforms[undecided], first[undecided], first[undecided], factor[undecided]
+    k = 0
+    while undecided.size:
+        k += 1
+        counts[undecided] = k
+        pmf = pmf * (x * step(k))
+        grown = cdf + pmf
+        keep = np.flatnonzero((u > grown) & (grown > cdf))  # index arrays: faster than boolean masks
+        undecided, u, pmf, cdf, x = undecided[keep], u[keep], pmf[keep], grown[keep], x[keep]
+    return counts
 
 
 def count_model(kind: str, dispersion: float | None) -> CountModel:

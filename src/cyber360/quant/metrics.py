@@ -78,17 +78,27 @@ class LossCurve:
     counted; every query is then a lookup or a partial sum.
     """
 
-    def __init__(self, losses: npt.ArrayLike) -> None:
-        values = _as_losses(losses)
-        self.n = int(values.size)
-        self._positive = values[values > 0.0]
+    def __init__(self, losses: npt.ArrayLike, years: int | None = None) -> None:
+        """``losses`` of every year, or, with ``years``, of some of ``years`` years (the others zero)."""
+        if years is None:
+            values = _as_losses(losses)
+            self.n = int(values.size)
+        else:
+            values = np.asarray(losses, dtype=np.float64).ravel()
+            if values.size:
+                _as_losses(values)
+            if not values.size <= years >= 1:
+                raise ValueError(f"{values.size} losses cannot be some of {years} years")
+            self.n = int(years)
+        self._positive = np.extract(values > 0.0, values)  # faster than boolean indexing
         self._positive.sort()
         self.n_zero = self.n - self._positive.size
 
     def average(self) -> Estimate:
         """AAL and its standard error, from the positive losses and the count of zeros."""
         mean = float(self._positive.sum()) / self.n
-        squares = float(np.sum((self._positive - mean) ** 2)) + self.n_zero * mean**2
+        deviations = self._positive - mean
+        squares = float(np.square(deviations, out=deviations).sum()) + self.n_zero * mean**2
         stderr = math.sqrt(squares / (self.n - 1) / self.n) if self.n > 1 else math.nan
         return Estimate(mean, stderr)
 
@@ -235,33 +245,98 @@ def tvar_contributions(
     """
     matrix = np.atleast_2d(np.asarray(parts, dtype=np.float64))
     totals = matrix.sum(axis=0) if total is None else _as_losses(total)
-    n = totals.size
     if totals.shape != (matrix.shape[1],):
         raise ValueError("total must hold one value per year of parts")
+    plans, candidates, curve = _tail_plans(levels, totals, curve)
+    values = totals[candidates]
+    result = np.full((len(plans), matrix.shape[0]), np.nan)
+    for i, plan in enumerate(plans):
+        if plan is None:
+            continue
+        mass, fraction, edge, last_tie, boundary = plan
+        above = candidates[values > edge]
+        ties = candidates[(values == edge) & (candidates <= last_tie)]
+        contribution = matrix[:, above].sum(axis=1) + matrix[:, ties].sum(axis=1)
+        if boundary >= 0:
+            contribution = contribution + fraction * matrix[:, boundary]
+        result[i] = contribution / mass
+    return result
+
+
+def sparse_tvar_contributions(
+    years: Sequence[npt.NDArray[np.int64]],
+    values: Sequence[FloatArray],
+    levels: Sequence[float],
+    total: npt.ArrayLike,
+    curve: LossCurve | None = None,
+) -> FloatArray:
+    """:func:`tvar_contributions` of parts given sparsely: part ``s`` loses ``values[s]`` in its
+    ascending years ``years[s]`` and nothing in the others; ``total`` is their sum, every year.
+
+    The same allocation as the dense call (the same tail years, ties and boundary year), found by one
+    pass over each part's own years instead of a look-up per tail year; only the rounding of the
+    sums may differ (a part's zero years are not added).
+    """
+    totals = _as_losses(total)
+    plans, candidates, curve = _tail_plans(levels, totals, curve)
+    result = np.full((len(plans), len(years)), np.nan)
+    threshold = float(totals[candidates].min()) if candidates.size else math.inf
+    for s, (own_years, own_values) in enumerate(zip(years, values, strict=True)):
+        in_tail = totals[own_years]
+        keep = np.flatnonzero(in_tail >= threshold)
+        tail_years, tail_values, tail_totals = own_years[keep], own_values[keep], in_tail[keep]
+        for i, plan in enumerate(plans):
+            if plan is None:
+                continue
+            mass, fraction, edge, last_tie, boundary = plan
+            taken = tail_totals > edge
+            if last_tie >= 0:
+                taken |= (tail_totals == edge) & (tail_years <= last_tie)
+            contribution = float(np.extract(taken, tail_values).sum())
+            if boundary >= 0:
+                at = int(np.searchsorted(own_years, boundary))
+                if at < own_years.size and own_years[at] == boundary:
+                    contribution += fraction * float(own_values[at])
+            result[i, s] = contribution / mass
+    return result
+
+
+_Plan = tuple[float, float, float, int, int]
+
+
+def _tail_plans(
+    levels: Sequence[float], totals: FloatArray, curve: LossCurve | None
+) -> tuple[list[_Plan | None], npt.NDArray[np.intp], LossCurve]:
+    """Per level, which years of ``totals`` its tail takes: ``(mass, fraction, edge, last tie year,
+    boundary year)`` (None where not estimable), with the candidate years (at or above the lowest
+    level's VaR, ascending). Every year above ``edge`` is taken whole, and the years equal to it up to
+    the last tie year (ties broken by year order); the boundary year (-1 if none) for ``fraction``."""
+    n = totals.size
     checked = [_check_level(level) for level in levels]
     masses = [_snap(n * (1.0 - level)) for level in checked]
     needed = min(n, math.floor(max(masses, default=0.0)) + 1)
     curve = curve if curve is not None else LossCurve(totals)
-    # Years at or above the lowest level's VaR hold every tail this call needs (ties kept, by year order).
     threshold = curve.value_at_rank(n - needed + 1)
     candidates = np.flatnonzero(totals >= threshold) if threshold > 0.0 else np.flatnonzero(totals > 0.0)
     values = totals[candidates]
-    result = np.full((len(checked), matrix.shape[0]), np.nan)
-    for i, mass in enumerate(masses):
+    plans: list[_Plan | None] = []
+    for mass in masses:
         if mass < 1.0:
+            plans.append(None)
             continue
         whole = math.floor(mass)
         fraction = mass - whole
         edge = curve.value_at_rank(n - whole + 1)  # the whole-th largest total
-        above = candidates[values > edge]
         ties = candidates[values == edge] if edge > 0.0 else candidates[:0]
-        taken = whole - above.size
-        contribution = matrix[:, above].sum(axis=1) + matrix[:, ties[:taken]].sum(axis=1)
+        taken = whole - int(np.count_nonzero(values > edge))
+        last_tie = int(ties[taken - 1]) if 0 < taken <= ties.size else -1
+        boundary = -1
         boundary_value = curve.value_at_rank(n - whole)  # the (whole + 1)-th largest
         if fraction > 0.0 and boundary_value > 0.0:
             boundary = (
-                ties[taken] if boundary_value == edge else candidates[np.argmax(values == boundary_value)]
+                int(ties[taken])
+                if boundary_value == edge
+                else int(candidates[np.argmax(values == boundary_value)])
             )
-            contribution = contribution + fraction * matrix[:, boundary]
-        result[i] = contribution / mass
-    return result
+        plans.append((mass, fraction, edge, last_tie, boundary))
+    return plans, candidates, curve

@@ -1,11 +1,11 @@
-"""A whole run: the year loss table per scenario and in total, built chunk by chunk in bounded memory.
+"""A whole run: the year loss table per scenario and in total, built block by block in bounded memory.
 
-Memory: the result holds float64 arrays of ``years`` values: the aggregate per scenario and in total,
-and the occurrence in total, i.e. ``8 * years * (scenarios + 2)`` bytes (plus ``8 * years * scenarios``
-when the per-scenario occurrence is kept); a chunk adds its own events and per-year tables on top.
+Memory: the totals (aggregate and occurrence of all scenarios) are dense float64 arrays of ``years``
+values; each scenario's annual aggregate is kept sparse, as its years with an event and their losses
+(``16 * K`` bytes for ``K`` such years; plus ``8 * K`` when the per-scenario occurrence is kept). Dense
+per-scenario ``[scenarios, years]`` arrays are built only when asked for.
 Per-component figures are kept as per-block moments only (sum and sum of squared deviations per block
-of years), merged at the end in block order, so they too are identical whatever the chunk size.
-"""
+of years), merged at the end in block order, so they too are identical whatever the chunk size."""
 
 from __future__ import annotations
 
@@ -13,20 +13,17 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from cyber360.quant.counts import IntArray
 from cyber360.quant.distributions import FloatArray
-from cyber360.quant.events import (
-    DEFAULT_CHUNK_YEARS,
-    EventChunk,
-    check_years,
-    fill_year_table,
-    simulate_events,
-)
+from cyber360.quant.errors import ModelError
+from cyber360.quant.events import DEFAULT_CHUNK_YEARS, check_years, sample_scenario_block
 from cyber360.quant.model import Model
-from cyber360.quant.streams import block_years_for
+from cyber360.quant.streams import block_years_for, check_seed, name_key
 
 Progress = Callable[[int, int], None]
 
@@ -46,11 +43,28 @@ class SimulationResult:
     seed: int
     block_years: int
     event_counts: IntArray  # [scenarios] events simulated over the run
-    aggregate: FloatArray  # [scenarios, years] annual loss
-    occurrence: FloatArray | None  # [scenarios, years] largest event of the year, if kept
+    scenario_years: tuple[IntArray, ...]  # per scenario: its years with an event, ascending
+    scenario_aggregate: tuple[FloatArray, ...]  # per scenario: annual loss of those years
+    scenario_occurrence: tuple[FloatArray, ...] | None  # per scenario: largest event of those years
     total_aggregate: FloatArray  # [years]
     total_occurrence: FloatArray  # [years]
     block_moments: FloatArray  # [scenarios + 1, components, 2]: mean and stderr merged from blocks
+
+    @cached_property
+    def aggregate(self) -> FloatArray:
+        """``[scenarios, years]`` annual loss per scenario, made dense from the sparse years when asked."""
+        return self._dense(self.scenario_aggregate)
+
+    @cached_property
+    def occurrence(self) -> FloatArray | None:
+        """``[scenarios, years]`` largest event per scenario and year, if kept (dense when asked)."""
+        return None if self.scenario_occurrence is None else self._dense(self.scenario_occurrence)
+
+    def _dense(self, values: tuple[FloatArray, ...]) -> FloatArray:
+        dense = np.zeros((len(values), self.years))
+        for row, years, own in zip(dense, self.scenario_years, values, strict=True):
+            row[years] = own
+        return dense
 
     @property
     def scenario_names(self) -> tuple[str, ...]:
@@ -71,10 +85,12 @@ class SimulationResult:
     def _component_moments(self) -> FloatArray:
         moments = self.block_moments.copy()
         for row in range(moments.shape[0]):
-            series = self.total_aggregate if row == len(self.model.scenarios) else self.aggregate[row]
             for c in range(moments.shape[1]):
                 if self.is_whole_series(row, c):
-                    moments[row, c] = annual_moments(series)
+                    if row == len(self.model.scenarios):
+                        moments[row, c] = annual_moments(self.total_aggregate)
+                    else:
+                        moments[row, c] = annual_moments(self.scenario_aggregate[row], self.years)
         return moments
 
     @property
@@ -150,34 +166,74 @@ def simulate(
     ``key_prefix`` selects independent streams, e.g. one per establishment (see :func:`simulate_events`).
     """
     check_years(years)
+    seed = check_seed(seed)
     block = block_years or block_years_for(model.expected_events_per_year())
-    n_scenarios, n_components = len(model.scenarios), len(model.component_names)
-    aggregate = np.zeros((n_scenarios, years))
-    occurrence = np.empty((n_scenarios, years)) if keep_scenario_occurrence else None
-    chunk_occurrence = np.empty((n_scenarios, 0))
-    total_aggregate = np.empty(years)
-    total_occurrence = np.empty(years)
+    if block < 1:
+        raise ModelError("block_years", "must be a positive integer")
+    if chunk_years < 1:
+        raise ModelError("chunk_years", "must be a positive integer")
+    chunk = max(1, chunk_years // block) * block  # the chunks of simulate_events, for the same progress
+    n_scenarios, components = len(model.scenarios), model.component_names
+    n_components = len(components)
+    keys = [(*key_prefix, name_key(s.name)) for s in model.scenarios]
+    # Each scenario's components as model indices, and its loss rows in model order (the order in which
+    # EventChunk.event_loss adds them, so that both give the same annual losses bit for bit).
+    indices = [[components.index(name) for name in s.magnitude.component_names] for s in model.scenarios]
+    rows = [sorted(range(len(own)), key=own.__getitem__) for own in indices]
+    # Per scenario only the years with an event are kept (sparse); the totals are dense.
+    years_parts: list[list[IntArray]] = [[] for _ in range(n_scenarios)]
+    aggregate_parts: list[list[FloatArray]] = [[] for _ in range(n_scenarios)]
+    occurrence_parts: list[list[FloatArray]] = [[] for _ in range(n_scenarios)]
+    total_aggregate = np.zeros(years)
+    total_occurrence = np.zeros(years)
     event_counts = np.zeros(n_scenarios, dtype=np.int64)
     moments = _BlockMoments((n_scenarios + 1) * n_components)
-    for chunk in simulate_events(
-        model, years, seed, chunk_years=chunk_years, block_years=block, key_prefix=key_prefix
-    ):
-        groups = chunk.cell_groups()
-        window = slice(chunk.first_year, chunk.first_year + chunk.n_years)
-        if chunk_occurrence.shape[1] < chunk.n_years:
-            chunk_occurrence = np.empty((n_scenarios, chunk.n_years))  # reused from chunk to chunk
-        scenario_occurrence = chunk_occurrence[:, : chunk.n_years]
-        scenario_occurrence[...] = 0.0
-        fill_year_table(chunk, aggregate[:, window], scenario_occurrence, groups=groups, zeroed=True)
-        np.sum(aggregate[:, window], axis=0, out=total_aggregate[window])
-        np.max(scenario_occurrence, axis=0, out=total_occurrence[window])
-        if occurrence is not None:
-            occurrence[:, window] = scenario_occurrence
-        event_counts += np.diff(chunk.scenario_offsets)
-        moments.start_chunk(chunk.n_years, block)
-        _add_component_moments(moments, model, chunk, groups)
+    for first in range(0, years, chunk):
+        n_years = min(chunk, years - first)
+        moments.start_chunk(n_years, block)
+        # Per component, the chunk's annual loss summed over scenarios (only for multi-component models).
+        component_totals = np.zeros((n_components, n_years)) if n_components > 1 else None
+        for s, scenario in enumerate(model.scenarios):  # scenarios added to the totals in model order
+            cell_years, cell_sums = [], []
+            for start in range(first, first + n_years, block):
+                length = min(block, first + n_years - start)
+                piece = sample_scenario_block(
+                    scenario, seed, keys[s], start // block, block, length, with_counts=False
+                )
+                event_counts[s] += piece.year.size
+                if not piece.year.size:
+                    continue
+                year = piece.year
+                starts = np.flatnonzero(year[1:] != year[:-1]) + 1
+                starts = np.concatenate([np.zeros(1, dtype=np.int64), starts])
+                at = year[starts] + start  # years of the run, ascending
+                losses = piece.losses[rows[s]]
+                loss = losses[0] if losses.shape[0] == 1 else losses.sum(axis=0)
+                sums = np.add.reduceat(loss, starts)
+                largest = np.maximum.reduceat(loss, starts)
+                total_aggregate[at] += sums
+                total_occurrence[at] = np.maximum(total_occurrence[at], largest)
+                years_parts[s].append(at)
+                aggregate_parts[s].append(sums)
+                if keep_scenario_occurrence:
+                    occurrence_parts[s].append(largest)
+                if component_totals is not None:
+                    own = np.add.reduceat(losses, starts, axis=1)  # [own components, cells]
+                    cell_years.append(at - first)
+                    cell_sums.append(own)
+                    for c, row in zip(rows[s], own, strict=True):
+                        component_totals[indices[s][c], at - first] += row
+            if component_totals is not None and len(indices[s]) > 1:
+                chunk_cell_years = _joined(cell_years, np.int64)
+                own_sums = np.concatenate(cell_sums, axis=1) if cell_sums else np.empty((len(rows[s]), 0))
+                for c, row in zip(rows[s], own_sums, strict=True):
+                    moments.add(s * n_components + indices[s][c], row, chunk_cell_years)
+        if component_totals is not None:
+            for c, row in enumerate(component_totals):
+                non_zero = np.flatnonzero(row)
+                moments.add(n_scenarios * n_components + c, row[non_zero], non_zero)
         if progress is not None:
-            progress(chunk.first_year + chunk.n_years, years)
+            progress(first + n_years, years)
     # A series equal to a kept annual array (is_whole_series) was skipped: measured on demand.
     merged = [moments.merge(i) for i in range((n_scenarios + 1) * n_components)]
     return SimulationResult(
@@ -186,44 +242,31 @@ def simulate(
         seed=seed,
         block_years=block,
         event_counts=event_counts,
-        aggregate=aggregate,
-        occurrence=occurrence,
+        scenario_years=tuple(_joined(parts, np.int64) for parts in years_parts),
+        scenario_aggregate=tuple(_joined(parts, np.float64) for parts in aggregate_parts),
+        scenario_occurrence=(
+            tuple(_joined(parts, np.float64) for parts in occurrence_parts)
+            if keep_scenario_occurrence
+            else None
+        ),
         total_aggregate=total_aggregate,
         total_occurrence=total_occurrence,
         block_moments=np.array(merged, dtype=np.float64).reshape(n_scenarios + 1, n_components, 2),
     )
 
 
-def _add_component_moments(
-    moments: _BlockMoments,
-    model: Model,
-    chunk: EventChunk,
-    groups: tuple[IntArray, IntArray],
-) -> None:
-    """Annual loss per (scenario, component) and per component in total, reduced to block moments."""
-    starts, cells = groups
-    n_years, n_components = chunk.n_years, len(chunk.component_names)
-    scenario_of_cell = cells // n_years
-    year_of_cell = cells % n_years
-    bounds = np.searchsorted(scenario_of_cell, np.arange(len(model.scenarios) + 1))
-    if n_components == 1:
-        return  # every series is a kept annual array (scenario or total aggregate): see simulate()
-    for c, name in enumerate(chunk.component_names):
-        cell_sums = np.add.reduceat(chunk.losses[c], starts) if starts.size else np.empty(0)
-        for s, scenario in enumerate(model.scenarios):
-            names = scenario.magnitude.component_names
-            if name in names and len(names) > 1:
-                own = slice(int(bounds[s]), int(bounds[s + 1]))
-                moments.add(s * n_components + c, cell_sums[own], year_of_cell[own])
-        total = np.asarray(np.bincount(year_of_cell, weights=cell_sums, minlength=n_years), dtype=np.float64)
-        non_zero = np.flatnonzero(total)
-        moments.add(len(model.scenarios) * n_components + c, total[non_zero], non_zero)
+def _joined(parts: list[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype=dtype)
 
 
-def annual_moments(annual: FloatArray) -> tuple[float, float]:
-    """Mean of an annual series and its standard error, from its positive years and count of zeros."""
-    positive = annual[annual > 0.0]
-    n = annual.size
+def annual_moments(annual: FloatArray, years: int | None = None) -> tuple[float, float]:
+    """Mean of an annual series and its standard error, from its positive years and count of zeros.
+
+    ``annual`` holds every year, or, with ``years``, only some of ``years`` years (the others zero).
+    """
+    positive = np.extract(annual > 0.0, annual)
+    n = annual.size if years is None else years
     mean = float(positive.sum()) / n
-    squares = float(np.sum((positive - mean) ** 2)) + (n - positive.size) * mean**2
+    deviations = positive - mean
+    squares = float(np.square(deviations, out=deviations).sum()) + (n - positive.size) * mean**2
     return mean, (math.sqrt(squares / (n - 1) / n) if n > 1 else math.nan)

@@ -21,7 +21,7 @@ BLOCK_YEARS = 131_072
 #: A block is shortened (halved until it fits) when a model expects more events than this per block.
 MAX_EVENTS_PER_BLOCK = 1 << 22
 #: Bumped whenever the mapping from (seed, key) to simulated numbers changes.
-STREAM_LAYOUT_VERSION = 1
+STREAM_LAYOUT_VERSION = 2
 
 
 class Role(IntEnum):

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from cyber360.quant.distributions import FloatArray
-from cyber360.quant.metrics import RETURN_PERIODS, LossCurve, tvar_contributions
+from cyber360.quant.metrics import RETURN_PERIODS, LossCurve, sparse_tvar_contributions
 from cyber360.quant.model import Scenario
 from cyber360.quant.simulate import SimulationResult
 from cyber360.quant.streams import STREAM_LAYOUT_VERSION
@@ -43,8 +43,11 @@ def _exact(compute: Callable[[], float]) -> float | None:
         return None
 
 
-def _figures(annual: FloatArray, levels: Sequence[float]) -> tuple[dict[str, Any], LossCurve]:
-    curve = LossCurve(annual)
+def _figures(
+    annual: FloatArray, levels: Sequence[float], years: int | None = None
+) -> tuple[dict[str, Any], LossCurve]:
+    """Figures of an annual series: every year, or with ``years`` only its non-zero years (sparse)."""
+    curve = LossCurve(annual, years)
     aal = curve.average()
     figures: dict[str, Any] = {
         "aal": number(aal.value),
@@ -90,12 +93,12 @@ def summarize(
     """Every reported figure of a run, JSON-ready."""
     model = result.model
     total, aggregate_curve = _figures(result.total_aggregate, levels)
-    contributions = tvar_contributions(
-        result.aggregate, levels, total=result.total_aggregate, curve=aggregate_curve
+    contributions = sparse_tvar_contributions(
+        result.scenario_years, result.scenario_aggregate, levels, result.total_aggregate, aggregate_curve
     )
     scenarios: dict[str, Any] = {}
     for s, scenario in enumerate(model.scenarios):
-        figures, _ = _figures(result.aggregate[s], levels)
+        figures, _ = _figures(result.scenario_aggregate[s], levels, result.years)
         exact = {name: _component_exact(scenario, name) for name in scenario.magnitude.component_names}
         figures.update(
             aal_exact=_exact(scenario.expected_annual_loss),

@@ -156,3 +156,28 @@ def test_count_model_choices() -> None:
         count_model("binomial", None)
     with pytest.raises(ModelError, match="dispersion: must be > 0"):
         NegativeBinomial(0.0)
+
+
+@pytest.mark.parametrize("counts", [Poisson(), NegativeBinomial(0.7)])
+def test_count_inversion_gives_the_count_law(counts: Poisson | NegativeBinomial) -> None:
+    """Thinning draws counts by inversion of their CDF: same pmf as the closed form, rate by rate."""
+    rng = np.random.default_rng(5)
+    n = 400_000
+    rates = rng.uniform(0.0, 3.0, n)
+    drawn = counts.invert(rng.random(n), rates)
+    for k in range(6):
+        if isinstance(counts, Poisson):
+            expected = float(np.mean(stats.poisson.pmf(k, rates)))
+        else:
+            shape = 1.0 / counts.dispersion
+            expected = float(np.mean(stats.nbinom.pmf(k, shape, shape / (shape + rates))))
+        assert_probability(float(np.mean(drawn == k)), expected, n)
+
+
+def test_thinning_skips_the_rate_of_years_without_event() -> None:
+    from cyber360.quant.events import zero_count_bound
+
+    assert zero_count_bound(Frequency(Pert(0.05, 0.2, 0.6))) == pytest.approx(math.exp(-0.6))
+    assert zero_count_bound(Frequency(Fixed(0.1))) is None  # a Poisson process per block instead
+    assert zero_count_bound(Frequency(Pert(1.0, 5.0, 9.0))) is None  # above THINNING_MAX_RATE
+    assert zero_count_bound(Frequency(Fixed(2.0), NegativeBinomial(0.5))) == pytest.approx(2.0**-2)

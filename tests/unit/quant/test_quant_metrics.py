@@ -17,6 +17,7 @@ from cyber360.quant.metrics import (
     exceedance_curve,
     exceedance_probability,
     prob_zero,
+    sparse_tvar_contributions,
     tail_value_at_risk,
     tvar_contributions,
     value_at_risk,
@@ -188,3 +189,30 @@ def test_contributions_add_up_with_many_ties(parts: np.ndarray, levels: list[flo
         else:
             assert row.sum() == pytest.approx(tvar, rel=1e-12, abs=1e-12)
             assert (row >= 0).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    parts=hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 3), st.integers(1, 60)),
+        elements=st.sampled_from([0.0, 0.0, 1.0, 2.0, 5.0, 7.5]),
+    ),
+    levels=st.lists(st.floats(0.01, 0.99), min_size=1, max_size=4),
+)
+def test_sparse_contributions_equal_the_dense_ones(parts: np.ndarray, levels: list[float]) -> None:
+    total = parts.sum(axis=0)
+    dense = tvar_contributions(parts, levels, total=total)
+    years = [np.flatnonzero(row) for row in parts]
+    values = [row[row != 0.0] for row in parts]
+    sparse = sparse_tvar_contributions(years, values, levels, total)
+    np.testing.assert_allclose(sparse, dense, rtol=1e-12, atol=1e-12)
+
+
+def test_curve_from_sparse_years_equals_the_dense_curve() -> None:
+    dense, sparse = LossCurve(LOSSES), LossCurve(LOSSES[LOSSES > 0], years=LOSSES.size)
+    assert sparse.prob_zero == dense.prob_zero and sparse.average() == dense.average()
+    assert [sparse.quantile(p) for p in (0.5, 0.8, 0.9)] == [dense.quantile(p) for p in (0.5, 0.8, 0.9)]
+    assert LossCurve([], years=3).prob_zero == 1.0
+    with pytest.raises(ValueError, match="cannot be some of"):
+        LossCurve([1.0, 2.0], years=1)

@@ -84,7 +84,7 @@ def test_a_richer_model() -> None:
 
 
 def test_the_example_files_load() -> None:
-    for path in sorted(EXAMPLES.glob("*.yaml")):
+    for path in sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.startswith("policy")):
         assert load_model_file(path).scenarios
 
 

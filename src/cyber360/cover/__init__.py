@@ -1,0 +1,1 @@
+"""Insurance: products, policies, pricing, portfolio runs, claims (engine parts: cyber360.quant)."""
