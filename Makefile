@@ -37,7 +37,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
-	$(VENV)/bin/mypy src/cyber360/core src/cyber360/quant src/cyber360/org/model.py
+	$(VENV)/bin/mypy -p cyber360.core -p cyber360.quant -m cyber360.org.model -m cyber360.assess.model -m cyber360.risk.model -m cyber360.crisis.clocks -m cyber360.crisis.logbook
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from cyber360.assess import demo as assess_demo
 from cyber360.core.uow import UnitOfWork
+from cyber360.crisis import demo as crisis_demo
 from cyber360.org import demo as org_demo
+from cyber360.risk import demo as risk_demo
 
 
 def present(uow: UnitOfWork) -> bool:
@@ -12,4 +15,8 @@ def present(uow: UnitOfWork) -> bool:
 
 def load_all(uow: UnitOfWork) -> dict[str, int]:
     """Load every area's demo data in one go; later areas add theirs after the organisation."""
-    return org_demo.load_demo(uow)
+    ids = org_demo.load_demo(uow)
+    crisis_demo.load_demo(uow, ids)
+    assess_demo.load_demo(uow, ids)
+    risk_demo.load_demo(uow, ids)
+    return ids

@@ -6,6 +6,6 @@ from cyber360.cli.app import app
 def main() -> None:
     """Entry point of the ``cyber360`` command."""
     # Importing the modules registers their commands on ``app``.
-    from cyber360.cli import platform, quantify  # noqa: F401
+    from cyber360.cli import cover, feeds, platform, quantify  # noqa: F401
 
     app()

@@ -28,7 +28,7 @@ def _session_factory():  # type: ignore[no-untyped-def]
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head", help="Révision cible / target revision")) -> None:
+def db_upgrade(revision: str = typer.Argument("heads", help="Révision cible / target revision")) -> None:
     """Met le schéma à jour / bring the schema up to date."""
     from cyber360.core.migrate import upgrade
 
@@ -59,15 +59,28 @@ def users_create(
         console.print("[red]Les mots de passe diffèrent / passwords differ[/red]")
         raise typer.Exit(2)
     try:
-        command = UserCreate(email=email, display_name=name, password=password, organisation_id=organisation_id,
-                             role=Role(role), establishment_id=establishment_id)
+        command = UserCreate(
+            email=email,
+            display_name=name,
+            password=password,
+            organisation_id=organisation_id,
+            role=Role(role),
+            establishment_id=establishment_id,
+        )
     except (ValidationError, ValueError) as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error
     system = Actor.system("cli")
-    operator = Principal(user_id=0, email=system.email, display_name="CLI", role=Role.PLATFORM_ADMIN,
-                         organisation_id=0, organisation_kind=OrganisationKind.PLATFORM, all_tenants=True,
-                         all_tenants_write=True)
+    operator = Principal(
+        user_id=0,
+        email=system.email,
+        display_name="CLI",
+        role=Role.PLATFORM_ADMIN,
+        organisation_id=0,
+        organisation_kind=OrganisationKind.PLATFORM,
+        all_tenants=True,
+        all_tenants_write=True,
+    )
     with UnitOfWork(_session_factory(), request_id="cli") as uow:
         user = service.create_user(uow, operator, command)
     console.print(f"[green]Compte créé / account created[/green]: {user.email} (id {user.id}, {user.role})")
@@ -85,7 +98,8 @@ def audit_verify() -> None:
         console.print(f"[green]Chaîne intègre[/green] / chain intact: {report.checked} records")
         return
     console.print(
-        f"[red]Chaîne rompue à l'enregistrement {report.broken_id}[/red] / broken at record {report.broken_id}: "
+        f"[red]Chaîne rompue à l'enregistrement {report.broken_id}[/red] / "
+        f"broken at record {report.broken_id}: "
         f"{report.reason} ({report.checked} records verified before it)"
     )
     raise typer.Exit(1)
@@ -118,7 +132,9 @@ def demo(
 
     settings = get_settings()
     if settings.env is not Environment.DEMO:
-        console.print("[red]La démonstration exige CYBER360_ENV=demo / the demo needs CYBER360_ENV=demo[/red]")
+        console.print(
+            "[red]La démonstration exige CYBER360_ENV=demo / the demo needs CYBER360_ENV=demo[/red]"
+        )
         raise typer.Exit(2)
     if reset and not settings.database_url:
         shutil.rmtree(settings.data_dir, ignore_errors=True)

@@ -196,5 +196,7 @@ APPEND_ONLY_DDL: dict[str, list[str]] = {
         "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql",
         "CREATE TRIGGER audit_records_append_only BEFORE UPDATE OR DELETE ON audit_records "
         "FOR EACH ROW EXECUTE FUNCTION cyber360_refuse_change()",
+        "CREATE TRIGGER audit_records_no_truncate BEFORE TRUNCATE ON audit_records "
+        "FOR EACH STATEMENT EXECUTE FUNCTION cyber360_refuse_change()",
     ],
 }

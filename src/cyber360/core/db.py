@@ -20,6 +20,11 @@ NAMING_CONVENTION = {
 }
 
 
+#: The largest id a row can have: ids are 32-bit integers on PostgreSQL. A larger number from a request is
+#: not an id at all; passed to the database it would fail there (a server error) instead of being refused.
+MAX_ROW_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     """Base of every table; one metadata so that Alembic sees the whole schema."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,7 +17,7 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 Translate = Callable[..., str]
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+def N_(message: str) -> str:  # the gettext convention: mark now, translate later
     """Mark a string for extraction without translating it now."""
     return message
 
@@ -46,6 +46,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "error.establishment_not_in_ght": N_("Choisissez un établissement du GHT de l'utilisateur."),
     "error.not_on_yourself": N_("Vous ne pouvez pas modifier votre propre rôle ou activation."),
     "error.password_wrong": N_("Mot de passe actuel incorrect."),
+    "error.password_mismatch": N_("Les deux mots de passe ne sont pas identiques."),
     "error.not_grantable": N_("Seuls un assureur ou une société de sécurité peuvent recevoir un accès."),
     "error.grant_exists": N_("Cet accès est déjà accordé."),
     "error.finess_invalid": N_("Numéro FINESS invalide (9 caractères, clé de contrôle)."),
@@ -60,6 +61,7 @@ PYDANTIC_MESSAGES: dict[str, str] = {
     "string_too_long": N_("Trop long : au plus {max_length} caractères."),
     "int_parsing": N_("Nombre entier attendu."),
     "int_type": N_("Nombre entier attendu."),
+    "int_from_float": N_("Nombre entier attendu."),
     "float_parsing": N_("Nombre attendu."),
     "bool_parsing": N_("Valeur oui/non attendue."),
     "greater_than": N_("Doit être supérieur à {gt}."),
@@ -101,7 +103,7 @@ def translator(locale: str) -> Translate:
     return translate
 
 
-def error_text(locale: str, message_key: str, params: dict[str, object] | None = None) -> str:
+def error_text(locale: str, message_key: str, params: Mapping[str, object] | None = None) -> str:
     source = ERROR_MESSAGES.get(message_key) or PYDANTIC_MESSAGES.get(message_key) or message_key
     try:
         return translator(locale)(source, **(params or {}))

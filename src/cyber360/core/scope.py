@@ -67,6 +67,8 @@ class Principal:
     all_tenants_write: bool = False
     session_id: str | None = None
     via_token: bool = False
+    #: A read-only API token: the web shell refuses it every method but GET, HEAD and OPTIONS.
+    read_only: bool = False
     csrf_token: str = ""
     pending_second_factor: str | None = None
     totp_enabled: bool = False

@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, select
 
+from cyber360.core.db import MAX_ROW_ID
 from cyber360.core.errors import NotFound
 from cyber360.core.scope import Principal
 from cyber360.core.uow import UnitOfWork
@@ -27,6 +28,8 @@ def get_in_scope(
     An id that exists outside the scope is audited as a denied access (in its own commit, since the
     request that asked is about to fail); the answer is the same 404 as for an id that does not exist.
     """
+    if not 1 <= object_id <= MAX_ROW_ID:
+        raise NotFound(object_type, object_id)
     id_column: Any = getattr(row_type, "id")  # noqa: B009
     row = uow.session.execute(
         select(row_type).where(id_column == object_id, scope_clause)

@@ -104,6 +104,12 @@ def _authenticate(request: Request, uow: UnitOfWork, allow_pending: bool) -> Pri
     principal = authenticator(uow, request, allow_pending)
     request.state.principal = principal
     request.state.locale = principal.locale
+    asked = request.headers.get("accept-language")
+    if _is_api(request) and asked:
+        # An API client asks for its language on each request; a browser's pages follow the user's choice.
+        request.state.locale = i18n.negotiate(asked)
+    if principal.read_only and request.method not in SAFE_METHODS:
+        raise Forbidden("read_only_token")
     return principal
 
 
@@ -163,17 +169,28 @@ async def pending_page_writer(request: Request, uow: UowDep) -> Principal:
     return principal
 
 
+async def optional_page_writer(request: Request, uow: UowDep) -> Principal | None:
+    """For forms open to everyone (the language switch): the user if logged in, and the CSRF token checked
+    against their session's, or against the login cookie's when nobody is logged in."""
+    try:
+        principal: Principal | None = await run_in_threadpool(_authenticate, request, uow, True)
+    except DomainError:
+        principal = None
+    await check_form_csrf(request)
+    return principal
+
+
 PageWriter = Annotated[Principal, Depends(page_writer)]
 PendingPageWriter = Annotated[Principal, Depends(pending_page_writer)]
+OptionalPageWriter = Annotated[Principal | None, Depends(optional_page_writer)]
 
 
 # Rendering --------------------------------------------------------------------------------------------------
 
 
 def request_locale(request: Request) -> str:
-    principal: Principal | None = getattr(request.state, "principal", None)
-    if principal is not None:
-        return principal.locale
+    """The language of the answer: set by the shell from the cookie or Accept-Language, then by the user's
+    preference once authenticated (see ``_authenticate``)."""
     return str(getattr(request.state, "locale", i18n.DEFAULT_LOCALE))
 
 
@@ -186,6 +203,8 @@ def render(
     nav: list[NavItem] = getattr(request.app.state, "nav", [])
     visible = [item for item in nav if principal and (not item.roles or principal.role in item.roles)]
     csrf = principal.csrf_token if principal else request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if principal is None and not csrf:
+        csrf = secrets.token_urlsafe(24)  # an anonymous page's forms need a token: issue the login cookie
     full = {
         "request": request,
         "_": i18n.translator(locale),
@@ -198,7 +217,22 @@ def render(
     }
     environment: Environment = request.app.state.templates
     html = environment.get_template(template).render(full)
-    return HTMLResponse(html, status_code=status_code)
+    response = HTMLResponse(html, status_code=status_code)
+    if principal is None and csrf != request.cookies.get(LOGIN_CSRF_COOKIE, ""):
+        set_login_csrf_cookie(response, request.app.state.settings, csrf)
+    return response
+
+
+def set_login_csrf_cookie(response: Response, settings: Settings, token: str) -> None:
+    """The double-submit token of the forms shown before login (login form, language switch)."""
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookies_secure,
+        path="/",
+    )
 
 
 def field_errors(
@@ -279,7 +313,14 @@ def install_shell(app: FastAPI, settings: Settings) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> Response:
-        return JSONResponse({"detail": field_errors(error, _locale(request))}, status_code=422)
+        locale = _locale(request)
+        if _is_api(request):
+            return JSONResponse({"detail": field_errors(error, locale)}, status_code=422)
+        # Pages: a malformed id in the path is an unknown page; anything else an invalid request.
+        in_path = any((item.get("loc") or ("",))[0] == "path" for item in error.errors())
+        status, key = (404, "error.not_found") if in_path else (422, "error.invalid")
+        context = {"status": status, "message": i18n.error_text(locale, key)}
+        return render(request, "error.html", context, status_code=status)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, error: DomainError) -> Response:

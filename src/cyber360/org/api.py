@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from cyber360.core.db import MAX_ROW_ID
 from cyber360.core.errors import Unauthenticated
 from cyber360.core.scope import Principal
 from cyber360.core.uow import UnitOfWork
@@ -29,6 +30,10 @@ from cyber360.org.model import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
+
+#: An id in a path or a query: a number beyond what the database stores is refused, named, not a server error.
+IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
 
 
 class LoginRequest(BaseModel):
@@ -90,11 +95,17 @@ def set_session_cookie(response: Response, settings: SettingsDep, token: str) ->
 
 
 @router.post("/auth/login", response_model=LoginAnswer)
-def api_login(body: LoginRequest, request: Request, response: Response, uow: UowDep, settings: SettingsDep) -> LoginAnswer:
+def api_login(
+    body: LoginRequest, request: Request, response: Response, uow: UowDep, settings: SettingsDep
+) -> LoginAnswer:
     """Open a session: 200 and the session cookie, 401 for a wrong e-mail or password, 429 when throttled."""
-    result = auth.login(uow, settings, body.email, body.password, user_agent=request.headers.get("user-agent", ""))
+    result = auth.login(
+        uow, settings, body.email, body.password, user_agent=request.headers.get("user-agent", "")
+    )
     set_session_cookie(response, settings, result.session_token)
-    return LoginAnswer(user_id=result.user_id, csrf_token=result.csrf_token, second_factor=result.pending_second_factor)
+    return LoginAnswer(
+        user_id=result.user_id, csrf_token=result.csrf_token, second_factor=result.pending_second_factor
+    )
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -138,8 +149,15 @@ def api_change_password(body: PasswordChange, principal: CurrentUser, uow: UowDe
 @router.get("/me/tokens")
 def api_list_tokens(principal: CurrentUser, uow: UowDep) -> list[dict[str, object]]:
     return [
-        {"id": row.id, "name": row.name, "prefix": row.prefix, "read_only": row.read_only,
-         "created_at": row.created_at, "expires_at": row.expires_at, "revoked_at": row.revoked_at}
+        {
+            "id": row.id,
+            "name": row.name,
+            "prefix": row.prefix,
+            "read_only": row.read_only,
+            "created_at": row.created_at,
+            "expires_at": row.expires_at,
+            "revoked_at": row.revoked_at,
+        }
         for row in auth.list_api_tokens(uow, principal)
     ]
 
@@ -151,7 +169,7 @@ def api_create_token(body: TokenRequest, principal: CurrentUser, uow: UowDep) ->
 
 
 @router.delete("/me/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def api_revoke_token(token_id: int, principal: CurrentUser, uow: UowDep) -> Response:
+def api_revoke_token(token_id: IdPath, principal: CurrentUser, uow: UowDep) -> Response:
     auth.revoke_api_token(uow, principal, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -167,17 +185,17 @@ def api_create_ght(body: GhtCreate, principal: CurrentUser, uow: UowDep) -> GhtP
 
 
 @router.get("/ghts/{ght_id}", response_model=GhtPublic)
-def api_get_ght(ght_id: int, principal: CurrentUser, uow: UowDep) -> GhtPublic:
+def api_get_ght(ght_id: IdPath, principal: CurrentUser, uow: UowDep) -> GhtPublic:
     return service.get_ght(uow, principal, ght_id)
 
 
 @router.patch("/ghts/{ght_id}", response_model=GhtPublic)
-def api_update_ght(ght_id: int, body: GhtUpdate, principal: CurrentUser, uow: UowDep) -> GhtPublic:
+def api_update_ght(ght_id: IdPath, body: GhtUpdate, principal: CurrentUser, uow: UowDep) -> GhtPublic:
     return service.update_ght(uow, principal, ght_id, body)
 
 
 @router.get("/ghts/{ght_id}/grants", response_model=list[GrantPublic])
-def api_list_grants(ght_id: int, principal: CurrentUser, uow: UowDep) -> list[GrantPublic]:
+def api_list_grants(ght_id: IdPath, principal: CurrentUser, uow: UowDep) -> list[GrantPublic]:
     return service.list_grants(uow, principal, ght_id)
 
 
@@ -187,34 +205,42 @@ def api_create_grant(body: GrantCreate, principal: CurrentUser, uow: UowDep) -> 
 
 
 @router.delete("/grants/{grant_id}", response_model=GrantPublic)
-def api_revoke_grant(grant_id: int, principal: CurrentUser, uow: UowDep) -> GrantPublic:
+def api_revoke_grant(grant_id: IdPath, principal: CurrentUser, uow: UowDep) -> GrantPublic:
     return service.revoke_grant(uow, principal, grant_id)
 
 
 @router.get("/establishments", response_model=list[EstablishmentPublic])
-def api_list_establishments(principal: CurrentUser, uow: UowDep, ght_id: int | None = None) -> list[EstablishmentPublic]:
+def api_list_establishments(
+    principal: CurrentUser, uow: UowDep, ght_id: IdQuery = None
+) -> list[EstablishmentPublic]:
     return service.list_establishments(uow, principal, ght_id)
 
 
 @router.post("/establishments", response_model=EstablishmentPublic, status_code=status.HTTP_201_CREATED)
-def api_create_establishment(body: EstablishmentCreate, principal: CurrentUser, uow: UowDep) -> EstablishmentPublic:
+def api_create_establishment(
+    body: EstablishmentCreate, principal: CurrentUser, uow: UowDep
+) -> EstablishmentPublic:
     return service.create_establishment(uow, principal, body)
 
 
 @router.get("/establishments/{establishment_id}", response_model=EstablishmentPublic)
-def api_get_establishment(establishment_id: int, principal: CurrentUser, uow: UowDep) -> EstablishmentPublic:
+def api_get_establishment(
+    establishment_id: IdPath, principal: CurrentUser, uow: UowDep
+) -> EstablishmentPublic:
     return service.get_establishment(uow, principal, establishment_id)
 
 
 @router.patch("/establishments/{establishment_id}", response_model=EstablishmentPublic)
 def api_update_establishment(
-    establishment_id: int, body: EstablishmentUpdate, principal: CurrentUser, uow: UowDep
+    establishment_id: IdPath, body: EstablishmentUpdate, principal: CurrentUser, uow: UowDep
 ) -> EstablishmentPublic:
     return service.update_establishment(uow, principal, establishment_id, body)
 
 
 @router.get("/organisations", response_model=list[OrganisationPublic])
-def api_list_organisations(principal: CurrentUser, uow: UowDep, grantable: bool = False) -> list[OrganisationPublic]:
+def api_list_organisations(
+    principal: CurrentUser, uow: UowDep, grantable: bool = False
+) -> list[OrganisationPublic]:
     return service.list_organisations(uow, principal, grantable=grantable)
 
 
@@ -229,19 +255,27 @@ def api_create_user(body: UserCreate, principal: CurrentUser, uow: UowDep) -> Us
 
 
 @router.get("/users/{user_id}", response_model=UserPublic)
-def api_get_user(user_id: int, principal: CurrentUser, uow: UowDep) -> UserPublic:
+def api_get_user(user_id: IdPath, principal: CurrentUser, uow: UowDep) -> UserPublic:
     return service.get_user(uow, principal, user_id)
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-def api_update_user(user_id: int, body: UserUpdate, principal: CurrentUser, uow: UowDep) -> UserPublic:
+def api_update_user(user_id: IdPath, body: UserUpdate, principal: CurrentUser, uow: UowDep) -> UserPublic:
     return service.update_user(uow, principal, user_id, body)
 
 
 @router.post("/auth/second-factor", status_code=status.HTTP_204_NO_CONTENT)
-def api_second_factor(body: SecondFactorRequest, principal: PendingUser, uow: UowDep) -> Response:
-    """Complete a login with a TOTP code or a recovery code."""
-    auth.verify_second_factor(uow, principal, body.code)
+def api_second_factor(
+    body: SecondFactorRequest, principal: PendingUser, uow: UowDep, settings: SettingsDep
+) -> Response:
+    """Complete a login with a TOTP code or a recovery code (throttled like passwords)."""
+    auth.verify_second_factor(
+        uow,
+        principal,
+        body.code,
+        max_failures=settings.login_max_failures,
+        window_minutes=settings.login_failure_window_minutes,
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

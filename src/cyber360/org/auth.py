@@ -11,7 +11,14 @@ from sqlalchemy import func, select, update
 from cyber360.core import security
 from cyber360.core.audit import Actor
 from cyber360.core.db import utcnow
-from cyber360.core.errors import DomainError, FieldError, NotFound, TooManyAttempts, Unauthenticated
+from cyber360.core.errors import (
+    DomainError,
+    FieldError,
+    Forbidden,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
 from cyber360.core.scope import WRITING_ROLES, OrganisationKind, Principal, Role
 from cyber360.core.settings import DEMO_PASSWORD, Environment, Settings
 from cyber360.core.uow import UnitOfWork
@@ -26,7 +33,7 @@ from cyber360.org.tables import (
     WebSessionRow,
 )
 
-API_TOKEN_PREFIX = "c360_"
+API_TOKEN_PREFIX = "c360_"  # noqa: S105 - a public prefix, not a secret
 #: Sessions record activity at most once a minute, to spare the database a write per request.
 _LAST_SEEN_GRANULARITY = timedelta(seconds=60)
 
@@ -176,7 +183,7 @@ def authenticate_token(uow: UnitOfWork, token: str) -> Principal:
         uow.commit()
     principal = replace(build_principal(uow, user), via_token=True)
     if row.read_only:
-        principal = replace(principal, writable_ght_ids=frozenset(), all_tenants_write=False)
+        principal = replace(principal, writable_ght_ids=frozenset(), all_tenants_write=False, read_only=True)
     return principal
 
 
@@ -253,10 +260,38 @@ def build_principal(uow: UnitOfWork, user: UserRow) -> Principal:
 # Second factor -----------------------------------------------------------------------------------
 
 
-def verify_second_factor(uow: UnitOfWork, principal: Principal, code: str) -> None:
-    """Complete a session's login with a TOTP code or a recovery code (single use)."""
+def verify_second_factor(
+    uow: UnitOfWork,
+    principal: Principal,
+    code: str,
+    *,
+    max_failures: int = 5,
+    window_minutes: int = 15,
+) -> None:
+    """Complete a session's login with a TOTP code or a recovery code (single use).
+
+    A wrong code counts as a failed login of the account: six digits would otherwise fall to guessing.
+    Past ``max_failures`` in ``window_minutes`` the session ends and the login starts again (throttled).
+    """
+    if principal.session_id is None:
+        raise Forbidden("second_factor")  # an API token has no login to complete
     user = uow.session.get(UserRow, principal.user_id)
-    assert user is not None and principal.session_id is not None
+    assert user is not None
+    now = utcnow()
+    failures = uow.session.execute(
+        select(func.count(LoginAttemptRow.id)).where(
+            LoginAttemptRow.email == user.email,
+            LoginAttemptRow.success.is_(False),
+            LoginAttemptRow.at >= now - timedelta(minutes=window_minutes),
+        )
+    ).scalar_one()
+    if failures >= max_failures:
+        uow.session.execute(
+            update(WebSessionRow).where(WebSessionRow.id == int(principal.session_id)).values(ended_at=now)
+        )
+        uow.audit(principal, "auth.second_factor_throttled")
+        uow.commit()
+        raise TooManyAttempts("error.too_many_attempts", minutes=window_minutes)
     ok = False
     if user.totp_secret:
         step = security.totp_matching_step(user.totp_secret, code, time.time(), user.totp_last_step)
@@ -276,6 +311,7 @@ def verify_second_factor(uow: UnitOfWork, principal: Principal, code: str) -> No
             recovery.used_at = utcnow()
             ok = True
     if not ok:
+        uow.session.add(LoginAttemptRow(email=user.email, ip_address=uow.ip_address, at=now, success=False))
         uow.audit(principal, "auth.second_factor_failed")
         uow.commit()
         raise FieldError("code", "error.second_factor_invalid")

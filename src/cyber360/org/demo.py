@@ -29,7 +29,7 @@ def demo_accounts() -> list[dict[str, str]]:
 
 
 def load_demo(uow: UnitOfWork) -> dict[str, int]:
-    """Create the demo organisation in one transaction; returns the ids by key (for other areas' demo data)."""
+    """Create the demo organisation in one transaction; returns the ids by key (for other areas' demo)."""
     data: dict[str, Any] = yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
     session = uow.session
     actor = Actor.system("demo-loader")
@@ -64,14 +64,26 @@ def load_demo(uow: UnitOfWork) -> dict[str, int]:
             session.flush()
             ids[f"establishment:{spec['key']}"] = establishment.id
         ght.support_establishment_id = ids[f"establishment:{ght_spec['support']}"]
-        uow.audit(actor, "ght.created", object_type="ght", object_id=ght.id, ght_id=ght.id,
-                  after={"name": ght.name, "establishments": len(ght_spec["establishments"])})
+        uow.audit(
+            actor,
+            "ght.created",
+            object_type="ght",
+            object_id=ght.id,
+            ght_id=ght.id,
+            after={"name": ght.name, "establishments": len(ght_spec["establishments"])},
+        )
     for grant in data["grants"]:
         row = GrantRow(ght_id=ids[f"ght:{grant['ght']}"], organisation_id=ids[f"org:{grant['organisation']}"])
         session.add(row)
         session.flush()
-        uow.audit(actor, "grant.created", object_type="grant", object_id=row.id, ght_id=row.ght_id,
-                  after={"organisation_id": row.organisation_id})
+        uow.audit(
+            actor,
+            "grant.created",
+            object_type="grant",
+            object_id=row.id,
+            ght_id=row.ght_id,
+            after={"organisation_id": row.organisation_id},
+        )
     for spec in data["users"]:
         user = UserRow(
             email=spec["email"],
@@ -79,12 +91,19 @@ def load_demo(uow: UnitOfWork) -> dict[str, int]:
             password_hash=password_hash,
             organisation_id=ids[f"org:{spec['organisation']}"],
             role=spec["role"],
-            establishment_id=ids[f"establishment:{spec['establishment']}"] if spec.get("establishment") else None,
+            establishment_id=ids[f"establishment:{spec['establishment']}"]
+            if spec.get("establishment")
+            else None,
             locale="fr",
         )
         session.add(user)
         session.flush()
-        uow.audit(actor, "user.created", object_type="user", object_id=user.id,
-                  after={"email": user.email, "role": user.role})
+        uow.audit(
+            actor,
+            "user.created",
+            object_type="user",
+            object_id=user.id,
+            after={"email": user.email, "role": user.role},
+        )
     uow.commit()
     return ids

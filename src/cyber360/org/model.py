@@ -12,8 +12,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from cyber360.core.db import MAX_ROW_ID
 from cyber360.core.scope import Role
 
+#: A reference to another object in a command: a positive id in the range the database stores.
+ObjectId = Annotated[int, Field(gt=0, le=MAX_ROW_ID)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
 Region = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
 Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
@@ -68,7 +71,7 @@ class EstablishmentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ght_id: int = Field(gt=0)
+    ght_id: ObjectId
     name: Name
     finess: str = Field(min_length=9, max_length=12)
     kind: EstablishmentKind
@@ -117,7 +120,7 @@ class GhtUpdate(BaseModel):
     region: Region | None = None
     member_since: date | None = None
     subscribed: bool | None = None
-    support_establishment_id: int | None = Field(default=None, gt=0)
+    support_establishment_id: ObjectId | None = None
 
 
 class UserCreate(BaseModel):
@@ -128,9 +131,9 @@ class UserCreate(BaseModel):
     email: EmailStr = Field(max_length=320)
     display_name: Name
     password: Password
-    organisation_id: int = Field(gt=0)
+    organisation_id: ObjectId
     role: Role
-    establishment_id: int | None = Field(default=None, gt=0)
+    establishment_id: ObjectId | None = None
     locale: str = Field(default="fr", pattern="^(fr|en)$")
 
 
@@ -141,7 +144,7 @@ class UserUpdate(BaseModel):
 
     display_name: Name | None = None
     role: Role | None = None
-    establishment_id: int | None = Field(default=None, gt=0)
+    establishment_id: ObjectId | None = None
     locale: str | None = Field(default=None, pattern="^(fr|en)$")
     is_active: bool | None = None
 
@@ -160,8 +163,8 @@ class GrantCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ght_id: int = Field(gt=0)
-    organisation_id: int = Field(gt=0)
+    ght_id: ObjectId
+    organisation_id: ObjectId
 
 
 #: Which roles a user of each organisation kind may hold.

@@ -1,4 +1,4 @@
-"""Directory use cases: GHTs, establishments, users, grants. Each takes a command, a unit of work and the actor."""
+"""Directory use cases (GHTs, establishments, users, grants): a command, a unit of work and the actor."""
 
 from __future__ import annotations
 
@@ -53,6 +53,14 @@ _GHT_FIELDS = ["name", "region", "member_since", "subscribed", "support_establis
 
 def _ght_row(uow: UnitOfWork, principal: Principal, ght_id: int) -> GhtRow:
     return get_in_scope(uow, principal, GhtRow, ght_id, principal.ght_clause(GhtRow.id), object_type="ght")
+
+
+def _referenced_ght(uow: UnitOfWork, principal: Principal, ght_id: int) -> GhtRow:
+    """A GHT named in a command's body; unknown or out of scope, the field is refused (the same answer)."""
+    try:
+        return _ght_row(uow, principal, ght_id)
+    except NotFound as error:
+        raise FieldError("ght_id", "error.unknown_id") from error
 
 
 def list_ghts(uow: UnitOfWork, principal: Principal) -> list[GhtPublic]:
@@ -159,7 +167,7 @@ def get_establishment(uow: UnitOfWork, principal: Principal, establishment_id: i
 def create_establishment(
     uow: UnitOfWork, principal: Principal, command: EstablishmentCreate
 ) -> EstablishmentPublic:
-    _ght_row(uow, principal, command.ght_id)  # 404 outside scope
+    _referenced_ght(uow, principal, command.ght_id)
     principal.require_write_ght(command.ght_id, "establishment.create")
     principal.require_role(Role.PLATFORM_ADMIN, Role.GHT_MANAGER, action="establishment.create")
     row = EstablishmentRow(**command.model_dump())
@@ -181,6 +189,11 @@ def update_establishment(
     uow: UnitOfWork, principal: Principal, establishment_id: int, command: EstablishmentUpdate
 ) -> EstablishmentPublic:
     row = establishment_row(uow, principal, establishment_id)
+    # The directory is the GHT's own declaration: a granted insurer or consultant reads it, never rewrites
+    # it (an insurer would otherwise change the revenue it prices on).
+    principal.require_role(
+        Role.PLATFORM_ADMIN, Role.GHT_MANAGER, Role.ESTABLISHMENT_USER, action="establishment.update"
+    )
     if not principal.can_write_establishment(row.id, row.ght_id):
         raise Forbidden("establishment.update")
     before = _values(row, _ESTABLISHMENT_FIELDS)
@@ -370,7 +383,7 @@ def list_grants(uow: UnitOfWork, principal: Principal, ght_id: int) -> list[Gran
 
 def create_grant(uow: UnitOfWork, principal: Principal, command: GrantCreate) -> GrantPublic:
     """The GHT's manager lets a security firm or an insurer see the GHT's data."""
-    _ght_row(uow, principal, command.ght_id)
+    _referenced_ght(uow, principal, command.ght_id)
     principal.require_role(Role.GHT_MANAGER, action="grant.create")
     principal.require_write_ght(command.ght_id, "grant.create")
     organisation = uow.session.get(OrganisationRow, command.organisation_id)

@@ -11,7 +11,7 @@ from cyber360.core.db import Base, UtcDateTime, utcnow
 
 
 class OrganisationRow(Base):
-    """An organisation users belong to: the platform, the cooperative, a GHT, the insurer, the security firm."""
+    """An organisation users belong to: platform, cooperative, GHT, insurer or security firm."""
 
     __tablename__ = "organisations"
 
