@@ -9,101 +9,22 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 COUNTDOWN = re.compile(r"^(\d+ j )?\d+ h \d\d min$")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer on {url}")
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(base URL, database URL) of a demo database served by uvicorn on a free local port."""
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing (Debian package chromium)")
-    pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
-    data_dir = tmp_path_factory.mktemp("e2e-crisis")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CYBER360_")}
-    env.update({"CYBER360_ENV": "demo", "CYBER360_DATA_DIR": str(data_dir)})
-    cli = Path(sys.executable).with_name("cyber360")
-    prepared = subprocess.run([str(cli), "demo", "--no-serve"], env=env, cwd=data_dir, capture_output=True,
-                              text=True, timeout=300)  # fmt: skip
-    assert prepared.returncode == 0, prepared.stdout + prepared.stderr
-    port = _free_port()
-    log = (data_dir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "cyber360.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        env=env, cwd=data_dir, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(f"{base}/login", process)
-        yield base, f"sqlite:///{(data_dir / 'cyber360.sqlite3').resolve()}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser(server: tuple[str, str]) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def server(demo) -> tuple[str, str]:
+    """(base URL, database URL) of the module's demo server."""
+    return str(demo.base), demo.database_url
 
 
 @pytest.fixture

@@ -7,73 +7,19 @@ form is that area's to test); the rerun, the figures and the plan go through the
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from e2e_support import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 CONTROL = "backups_offline_tested"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing")
-    pytest.importorskip("playwright.sync_api")
-    data_dir = tmp_path_factory.mktemp("e2e-risk")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CYBER360_")}
-    env.update({"CYBER360_ENV": "demo", "CYBER360_DATA_DIR": str(data_dir)})
-    cli = Path(sys.executable).with_name("cyber360")
-    prepared = subprocess.run([str(cli), "demo", "--no-serve"], env=env, cwd=data_dir, capture_output=True,
-                              text=True, timeout=600)  # fmt: skip
-    assert prepared.returncode == 0, prepared.stdout + prepared.stderr
-    port = _free_port()
-    log = (data_dir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "cyber360.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        env=env, cwd=data_dir, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/login", timeout=2):
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                assert time.monotonic() < deadline and process.poll() is None, "server did not start"
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+def server(demo) -> str:
+    return str(demo.base)
 
 
 def _plan_rows(page, establishment_id: int) -> list[str]:  # type: ignore[no-untyped-def]
