@@ -29,7 +29,7 @@ migrate: $(STAMP)
 
 ## make test: the whole suite (unit, integration on SQLite and PostgreSQL if configured, end-to-end)
 test: $(STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=20
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not e2e"
