@@ -181,22 +181,3 @@ def verify_chain(session: Session) -> ChainReport:
         expected_prev = record.hash
         checked += 1
     return ChainReport(checked)
-
-
-#: DDL run by the migration so that the database itself refuses to alter the trail.
-APPEND_ONLY_DDL: dict[str, list[str]] = {
-    "sqlite": [
-        "CREATE TRIGGER audit_records_no_update BEFORE UPDATE ON audit_records "
-        "BEGIN SELECT RAISE(ABORT, 'audit_records is append-only'); END",
-        "CREATE TRIGGER audit_records_no_delete BEFORE DELETE ON audit_records "
-        "BEGIN SELECT RAISE(ABORT, 'audit_records is append-only'); END",
-    ],
-    "postgresql": [
-        "CREATE OR REPLACE FUNCTION cyber360_refuse_change() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER audit_records_append_only BEFORE UPDATE OR DELETE ON audit_records "
-        "FOR EACH ROW EXECUTE FUNCTION cyber360_refuse_change()",
-        "CREATE TRIGGER audit_records_no_truncate BEFORE TRUNCATE ON audit_records "
-        "FOR EACH STATEMENT EXECUTE FUNCTION cyber360_refuse_change()",
-    ],
-}

@@ -104,6 +104,21 @@ class Principal:
             return establishment_id == self.establishment_id and ght_id in self.writable_ght_ids
         return self.can_write_ght(ght_id)
 
+    def can_write_content(self, writers: frozenset[Role], ght_id: int, establishment_id: int | None) -> bool:
+        """Whether one of an area's ``writers`` may change tenant content of an establishment, or of the
+        GHT as a whole when ``establishment_id`` is None (never an establishment user's right)."""
+        if self.role not in writers:
+            return False
+        if establishment_id is None:
+            return self.role is not Role.ESTABLISHMENT_USER and self.can_write_ght(ght_id)
+        return self.can_write_establishment(establishment_id, ght_id)
+
+    def require_write_content(
+        self, writers: frozenset[Role], ght_id: int, establishment_id: int | None, action: str
+    ) -> None:
+        if not self.can_write_content(writers, ght_id, establishment_id):
+            raise Forbidden(action)
+
     def require_write_ght(self, ght_id: int, action: str) -> None:
         if not self.can_write_ght(ght_id):
             raise Forbidden(action)

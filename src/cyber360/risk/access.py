@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false
 
-from cyber360.core.errors import FieldError, Forbidden, NotFound
+from cyber360.core.errors import FieldError, NotFound
 from cyber360.core.scope import Principal, Role
 from cyber360.core.scoped import get_in_scope
 from cyber360.core.uow import UnitOfWork
@@ -39,16 +39,11 @@ def ght_clause(principal: Principal, ght_column: Any) -> ColumnElement[bool]:
 
 
 def can_write(principal: Principal, ght_id: int, establishment_id: int | None) -> bool:
-    if principal.role not in WRITERS:
-        return False
-    if establishment_id is None:
-        return principal.role is not Role.ESTABLISHMENT_USER and principal.can_write_ght(ght_id)
-    return principal.can_write_establishment(establishment_id, ght_id)
+    return principal.can_write_content(WRITERS, ght_id, establishment_id)
 
 
 def require_write(principal: Principal, ght_id: int, establishment_id: int | None, action: str) -> None:
-    if not can_write(principal, ght_id, establishment_id):
-        raise Forbidden(action)
+    principal.require_write_content(WRITERS, ght_id, establishment_id, action)
 
 
 def establishment_in_scope(uow: UnitOfWork, principal: Principal, establishment_id: int) -> EstablishmentRow:
