@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,31 @@ PROFILE_LABELS = {
     "high_epss_findings": ("vulnérabilités à EPSS élevé", "high-EPSS vulnerabilities"),
     "medical_devices_vulnerable": ("dispositifs médicaux vulnérables", "vulnerable medical devices"),
 }
+
+
+@functools.lru_cache(maxsize=1)
+def cached_catalogue() -> RiskCatalogue:
+    """The packaged catalogue, read once (it is immutable and its YAML takes a second to parse)."""
+    return load_catalogue()
+
+
+#: The label of the common shock of a GHT's shared information system, before the scenario's name.
+SHARED_IS_LABEL = {"fr": "SI partagé du GHT", "en": "GHT's shared IS"}
+
+
+def scenario_label(name: str, language: str, catalogue: RiskCatalogue | None = None) -> str:
+    """A result's scenario name in words: ``ransomware`` -> "Rançongiciel";
+    ``<establishment>/ransomware`` -> "<establishment> — Rançongiciel";
+    ``ght_shared_is_ransomware`` -> "SI partagé du GHT — Rançongiciel"."""
+    from cyber360.risk.model import SHARED_PREFIX
+
+    known = {spec.id: spec.name(language) for spec in (catalogue or cached_catalogue()).scenarios}
+    if name.startswith(SHARED_PREFIX):
+        scenario = name.removeprefix(SHARED_PREFIX)
+        return f"{SHARED_IS_LABEL.get(language, SHARED_IS_LABEL['fr'])} — {known.get(scenario, scenario)}"
+    place, _slash, scenario = name.rpartition("/")
+    label = known.get(scenario, scenario)
+    return f"{place} — {label}" if place else label
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from cyber360.core.uow import UnitOfWork
 from cyber360.core.web import PageUser, PageWriter, UowDep, render
 from cyber360.org.page_support import FormFields, IdPath, errors_by_field, locale_of, see_other
 from cyber360.org.tables import EstablishmentRow, GhtRow
-from cyber360.risk import access, charts, jobs, plan_service, results_service, service
+from cyber360.risk import access, charts, explain, jobs, plan_service, results_service, service
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,6 +39,8 @@ def _results_context(request: Request, rows: list[Any]) -> dict[str, Any]:
         return {"latest": None, "history": []}
     latest = rows[-1]
     public = service.snapshot_public(latest)
+    language = locale_of(request)
+    labels = {name: explain.scenario_label(name, language) for name in public.get("scenarios", {})}
     exceedance = charts.exceedance(
         public,
         {
@@ -56,6 +58,7 @@ def _results_context(request: Request, rows: list[Any]) -> dict[str, Any]:
     return {
         "latest": latest,
         "result": public,
+        "scenario_labels": labels,
         "history": list(reversed(rows)),
         "exceedance_svg": charts.data_uri(exceedance),
         "trajectory_svg": charts.data_uri(trajectory),
@@ -194,6 +197,10 @@ def compare_page(
         if before and after
         else None
     )
+    language = locale_of(request)
+    scenario_labels = {
+        name: explain.scenario_label(name, language) for name in (comparison or {}).get("scenarios", {})
+    }
     return render(
         request,
         "risk/compare.html",
@@ -201,6 +208,7 @@ def compare_page(
             "establishment": establishment,
             "history": list(reversed(rows)),
             "comparison": comparison,
+            "scenario_labels": scenario_labels,
             "before": before,
             "after": after,
         },

@@ -22,7 +22,7 @@ from cyber360.core.scope import Principal
 from cyber360.core.uow import UnitOfWork
 from cyber360.core.web import build_templates
 from cyber360.org.tables import EstablishmentRow
-from cyber360.risk import access, charts, plan_service, service
+from cyber360.risk import access, charts, explain, plan_service, service
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: Control families of the maturity radar (CSF 2.0 functions, as in data/controls.yaml).
@@ -118,7 +118,7 @@ def report_context(uow: UnitOfWork, principal: Principal, ght_id: int, locale: s
     if summary:
         scenarios = sorted(
             (
-                (name, item["aal"] or 0.0, item["var"].get("99.5"))
+                (explain.scenario_label(name, locale), item["aal"] or 0.0, item["var"].get("99.5"))
                 for name, item in summary["scenarios"].items()
             ),
             key=lambda item: -item[1],

@@ -8,7 +8,6 @@ scope, and keeps what came out.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from cyber360.core.scoped import get_in_scope
 from cyber360.core.uow import UnitOfWork
 from cyber360.org.tables import EstablishmentRow, GhtRow
 from cyber360.quant import simulate, summarize
-from cyber360.risk import access
+from cyber360.risk import access, explain
 from cyber360.risk import model as risk_model
 from cyber360.risk.tables import RiskSnapshotRow
 
@@ -33,10 +32,9 @@ HIGH_EPSS = 0.1
 DEFAULT_SEED = 42
 
 
-@functools.lru_cache(maxsize=1)
 def catalogue() -> Any:
-    """The packaged catalogue, read once (it is immutable and its YAML takes a second to parse)."""
-    return risk_model.load_catalogue()
+    """The packaged catalogue, read once (see :func:`cyber360.risk.explain.cached_catalogue`)."""
+    return explain.cached_catalogue()
 
 
 def model_version() -> str:
