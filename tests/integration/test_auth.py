@@ -146,6 +146,11 @@ def test_each_login_gets_a_new_session_id_stored_hashed(app, fast_passwords, db_
     stored = {row.token_hash for row in db_execute(select(WebSessionRow.token_hash))}
     assert {_digest(first_token), _digest(second_token)} <= stored
     assert first_token not in stored and second_token not in stored
+    # One client, one session: logging in again ends the session the client came with.
+    replay = TestClient(app, base_url="http://127.0.0.1", cookies={SESSION_COOKIE: first_token})
+    assert replay.get("/api/v1/me").status_code == 401
+    fresh = TestClient(app, base_url="http://127.0.0.1", cookies={SESSION_COOKIE: second_token})
+    assert fresh.get("/api/v1/me").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,9 @@ def api_login(
     result = auth.login(
         uow, settings, body.email, body.password, user_agent=request.headers.get("user-agent", "")
     )
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        auth.logout(uow, previous)  # one client, one session: the one opened before ends
     set_session_cookie(response, settings, result.session_token)
     return LoginAnswer(
         user_id=result.user_id, csrf_token=result.csrf_token, second_factor=result.pending_second_factor
