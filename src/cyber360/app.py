@@ -19,6 +19,14 @@ from cyber360.core.i18n import N_
 from cyber360.core.scope import Role
 from cyber360.core.settings import Settings, get_settings
 from cyber360.core.web import STATIC_DIR, NavItem, build_templates, install_shell
+from cyber360.cover import api as cover_api
+from cyber360.cover import claim_api as cover_claim_api
+from cyber360.cover import claim_pages as cover_claim_pages
+from cyber360.cover import cooperative_api as cover_cooperative_api
+from cyber360.cover import cooperative_pages as cover_cooperative_pages
+from cyber360.cover import pages as cover_pages
+from cyber360.cover import portfolio_api as cover_portfolio_api
+from cyber360.cover import portfolio_pages as cover_portfolio_pages
 from cyber360.crisis import api as crisis_api
 from cyber360.crisis import incident_api as crisis_incident_api
 from cyber360.crisis import pages as crisis_pages
@@ -35,6 +43,10 @@ _ADMIN = frozenset({Role.PLATFORM_ADMIN})
 _DIRECTORY = frozenset({Role.PLATFORM_ADMIN, Role.GHT_MANAGER})
 #: The cooperative's buyer follows members and subscriptions, not the hospitals themselves.
 _HOSPITAL_DATA = frozenset(Role) - {Role.COOPERATIVE_BUYER}
+#: Policies, quotes and claims: the GHT's people, its consultant and its insurer (not the platform admin).
+_INSURANCE = frozenset(Role) - {Role.COOPERATIVE_BUYER, Role.PLATFORM_ADMIN}
+#: The cooperative's subscriptions and anonymised figures: its buyer, and the GHTs' managers (members).
+_COOPERATIVE = frozenset({Role.COOPERATIVE_BUYER, Role.GHT_MANAGER})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.authenticator = org_api.authenticate_request
     app.state.templates = build_templates(
-        [PACKAGE_DIR / area / "templates" for area in ("org", "assess", "risk", "crisis")]
+        [PACKAGE_DIR / area / "templates" for area in ("org", "assess", "risk", "crisis", "cover")]
     )
     app.state.risk_jobs = RiskJobRunner(app.state.session_factory)
     app.state.nav = [
@@ -63,6 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         NavItem(N_("Évaluation"), "/assess", _HOSPITAL_DATA),
         NavItem(N_("Risque"), "/risk", _HOSPITAL_DATA),
         NavItem(N_("Crise"), "/crisis", _HOSPITAL_DATA),
+        NavItem(N_("Assurance"), "/cover", _INSURANCE),
+        NavItem(N_("Portefeuille"), "/cover/portfolio", frozenset({Role.UNDERWRITER})),
+        NavItem(N_("Coopérative"), "/cooperative", _COOPERATIVE),
         NavItem(N_("Utilisateurs"), "/admin/users", _DIRECTORY),
         NavItem(N_("Journal d'audit"), "/admin/audit", _ADMIN),
     ]
@@ -81,5 +96,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assess_exposure_pages.router)
     app.include_router(risk_api.router)
     app.include_router(risk_pages.router)
+    app.include_router(cover_portfolio_api.router)  # before cover's /cover/{...} routes
+    app.include_router(cover_portfolio_pages.router)
+    app.include_router(cover_api.router)
+    app.include_router(cover_pages.router)
+    app.include_router(cover_claim_api.router)
+    app.include_router(cover_claim_pages.router)
+    app.include_router(cover_cooperative_api.router)
+    app.include_router(cover_cooperative_pages.router)
     app.add_exception_handler(AssessRefused, assess_refused_handler)
     return app

@@ -90,7 +90,10 @@ NONEXISTENT_ID = 987_654
 
 # What each account may see, written by hand from the dataset ------------------------------------------------
 
-ALL_GHTS = frozenset({"a", "b", "c", "x"})
+#: The demo's member GHTs: A, B, C with accounts; D to G without (issue 6: the cooperative's figures need
+#: at least five subscribed GHTs); and the outsider "x".
+MEMBER_GHTS = frozenset({"a", "b", "c", "d", "e", "f", "g"})
+ALL_GHTS = MEMBER_GHTS | {"x"}
 VISIBLE_GHTS: dict[str, frozenset[str]] = {
     ADMIN: ALL_GHTS,
     RSSI_A: frozenset({"a"}),
@@ -99,7 +102,7 @@ VISIBLE_GHTS: dict[str, frozenset[str]] = {
     ETAB: frozenset({"a"}),
     ASSUREUR: frozenset({"a"}),  # granted by GHT A only
     CONSULTANT: frozenset({"a", "b"}),  # granted by A and B
-    ACHETEUR: frozenset({"a", "b", "c"}),  # the cooperative's members, not the outsider
+    ACHETEUR: MEMBER_GHTS,  # the cooperative's members, not the outsider
 }
 #: Accounts that see one establishment only, whatever their GHT.
 ONLY_ESTABLISHMENT: dict[str, str] = {ETAB: "ch-estuaire"}

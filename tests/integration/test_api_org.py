@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import update
-from tenancy import ACHETEUR, ADMIN, ASSUREUR, CONSULTANT, DG_A, ETAB, NONEXISTENT_ID, RSSI_A, RSSI_B
+from tenancy import (
+    ACHETEUR,
+    ADMIN,
+    ASSUREUR,
+    CONSULTANT,
+    DG_A,
+    ETAB,
+    MEMBER_GHTS,
+    NONEXISTENT_ID,
+    RSSI_A,
+    RSSI_B,
+)
 
 from cyber360.org.tables import UserRow
 
@@ -37,7 +48,7 @@ def _messages(answer) -> dict[str | None, str]:
         (DG_A, "viewer", {"a"}),
         (ASSUREUR, "underwriter", {"a"}),
         (CONSULTANT, "consultant", {"a", "b"}),
-        (ACHETEUR, "cooperative_buyer", {"a", "b", "c"}),
+        (ACHETEUR, "cooperative_buyer", set(MEMBER_GHTS)),
     ],
 )
 def test_me_tells_role_and_scope(email, role, ghts, login_as, directory):
@@ -75,6 +86,9 @@ def test_ght_changes_by_role(login_as, directory):
     subscribed = login_as(ACHETEUR).patch(f"/api/v1/ghts/{ght_c}", json={"subscribed": True})
     assert subscribed.status_code == 200 and subscribed.json()["subscribed"] is True
     assert login_as(ACHETEUR).patch(f"/api/v1/ghts/{ght_c}", json={"name": "Autre"}).status_code == 403
+    # The offer is reserved to the cooperative's members: not even the administrator subscribes an outsider.
+    outsider = login_as(ADMIN).patch(f"/api/v1/ghts/{directory.ghts['x']}", json={"subscribed": True})
+    assert outsider.status_code == 422 and "subscribed" in outsider.text
 
 
 def test_the_support_establishment_must_belong_to_the_ght(login_as, directory):

@@ -13,6 +13,7 @@ from tenancy import (
     ASSUREUR,
     CONSULTANT,
     ETAB,
+    MEMBER_GHTS,
     NONEXISTENT_ID,
     NOT_TENANT_ROUTES,
     RESOURCES,
@@ -297,7 +298,7 @@ def test_consultant_and_buyer_lists(directory, login_as):
         directory.ghts["b"],
     }
     assert ids_in(login_as(ACHETEUR).get("/api/v1/ghts").json()) == {
-        directory.ghts[key] for key in ("a", "b", "c")
+        directory.ghts[key] for key in MEMBER_GHTS
     }
     assert ids_in(login_as(ETAB).get("/api/v1/establishments").json()) == {
         directory.establishments["ch-estuaire"]

@@ -51,4 +51,4 @@ def test_portfolio_demo_json():
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["gross"]["aal"] >= summary["net"]["aal"] > 0
-    assert {"a", "b", "c"} == set(summary["gross"]["by_ght"])
+    assert {"a", "b", "c", "d", "e", "f", "g"} == set(summary["gross"]["by_ght"])  # organisation.yaml

@@ -49,6 +49,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "error.password_mismatch": N_("Les deux mots de passe ne sont pas identiques."),
     "error.not_grantable": N_("Seuls un assureur ou une société de sécurité peuvent recevoir un accès."),
     "error.grant_exists": N_("Cet accès est déjà accordé."),
+    "error.not_a_member": N_("Seul un GHT membre de la coopérative peut souscrire."),
     "error.finess_invalid": N_("Numéro FINESS invalide (9 caractères, clé de contrôle)."),
     "error.payload_too_large": N_("Fichier trop volumineux."),
     "error.server": N_("Erreur interne : l'incident est enregistré."),

@@ -102,6 +102,8 @@ def update_ght(uow: UnitOfWork, principal: Principal, ght_id: int, command: GhtU
     changes = command.model_dump(exclude_unset=True)
     if "subscribed" in changes:
         principal.require_role(Role.PLATFORM_ADMIN, Role.COOPERATIVE_BUYER, action="ght.subscription")
+        if changes["subscribed"] and row.cooperative_id is None:
+            raise FieldError("subscribed", "error.not_a_member")  # the offer is reserved to members
     if set(changes) - {"subscribed"}:
         principal.require_write_ght(ght_id, "ght.update")
         if principal.role not in {Role.PLATFORM_ADMIN, Role.GHT_MANAGER}:
