@@ -14,8 +14,11 @@ import logging
 import re
 import secrets
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -58,6 +61,30 @@ class EvidenceStore:
         if not re.fullmatch(r"[0-9a-f]{32}", stored_name):
             raise ValueError("not a stored evidence name")
         return self.root / stored_name
+
+    @contextmanager
+    def stored(self, filename: str, data: bytes) -> Iterator[dict[str, Any]]:
+        """Check ``data`` and write it under a new random name, readable by this process only; yields the
+        row's file columns. The file is removed again if the block fails (the row is then not written)."""
+        kind = check_file(filename, data, self.max_bytes)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        stored_name = secrets.token_hex(16)
+        path = self.path(stored_name)
+        with path.open("xb") as handle:
+            handle.write(data)
+        path.chmod(0o600)
+        try:
+            yield {
+                "original_name": clean_filename(filename, kind),
+                "stored_name": stored_name,
+                "kind": kind,
+                "content_type": KINDS[kind][1],
+                "size_bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
 
 
 def kind_of_extension(filename: str) -> str | None:
@@ -141,26 +168,14 @@ def add_evidence(
     urn = requirement_urn.strip().lower()
     if urn not in {item.urn for item in framework_of(uow, row, "fr").requirements}:
         raise FieldError("requirement_urn", "error.assess_unknown_requirement")
-    kind = check_file(filename, data, store.max_bytes)
-    store.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stored_name = secrets.token_hex(16)
-    path = store.path(stored_name)
-    with path.open("xb") as handle:
-        handle.write(data)
-    path.chmod(0o600)
-    try:
+    with store.stored(filename, data) as columns:
         evidence = EvidenceRow(
             assessment_id=row.id,
             ght_id=row.ght_id,
             establishment_id=row.establishment_id,
             requirement_urn=urn,
-            original_name=clean_filename(filename, kind),
-            stored_name=stored_name,
-            kind=kind,
-            content_type=KINDS[kind][1],
-            size_bytes=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
             uploaded_by_user_id=principal.user_id,
+            **columns,
         )
         uow.session.add(evidence)
         uow.session.flush()
@@ -179,9 +194,6 @@ def add_evidence(
             },
         )
         uow.commit()
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
     return EvidencePublic.model_validate(evidence, from_attributes=True)
 
 

@@ -10,15 +10,13 @@ review, by its declarants; each change is audited and the indemnity recomputed.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import func, select, update
 
-from cyber360.assess.evidence_service import KINDS, Download, EvidenceStore, check_file, clean_filename
+from cyber360.assess.evidence_service import Download, EvidenceStore
 from cyber360.core.errors import Conflict, FieldError, NotFound
 from cyber360.core.scope import Principal
 from cyber360.core.uow import UnitOfWork
@@ -140,27 +138,15 @@ def add_evidence(
 ) -> ClaimEvidencePublic:
     """Attach a file to a claim (and one of its items), checked as the assessments' evidence is."""
     row = check_upload(uow, principal, claim_id, item_id)
-    kind = check_file(filename, data, store.max_bytes)
     if _count(uow, ClaimEvidenceRow.claim_id, row.id) >= MAX_FILES:
         raise Conflict("error.claim_too_many_files", max=MAX_FILES)
-    store.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stored_name = secrets.token_hex(16)
-    path = store.path(stored_name)
-    with path.open("xb") as handle:
-        handle.write(data)
-    path.chmod(0o600)
-    try:
+    with store.stored(filename, data) as columns:
         evidence = ClaimEvidenceRow(
             claim_id=row.id,
             ght_id=row.ght_id,
             item_id=item_id,
-            original_name=clean_filename(filename, kind),
-            stored_name=stored_name,
-            kind=kind,
-            content_type=KINDS[kind][1],
-            size_bytes=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
             uploaded_by_user_id=principal.user_id,
+            **columns,
         )
         uow.session.add(evidence)
         uow.session.flush()
@@ -179,9 +165,6 @@ def add_evidence(
             },
         )
         uow.commit()
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
     return ClaimEvidencePublic.model_validate(evidence, from_attributes=True)
 
 
