@@ -37,7 +37,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
-	$(VENV)/bin/mypy -p cyber360.core -p cyber360.quant -m cyber360.org.model -m cyber360.assess.model -m cyber360.risk.model -m cyber360.crisis.clocks -m cyber360.crisis.logbook
+	$(VENV)/bin/mypy -p cyber360.core -p cyber360.quant -m cyber360.org.model -m cyber360.assess.model -m cyber360.risk.model -m cyber360.crisis.clocks -m cyber360.crisis.logbook -m cyber360.cover.model -m cyber360.cover.claims -m cyber360.cover.cooperative
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py

@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from cyber360.cover.portfolio_inputs import load_suppliers, split_ght_model, supplier_of
+from cyber360.cover.portfolio_inputs import assemble, load_suppliers
 from cyber360.quant import portfolio as engine
 from cyber360.quant.errors import ModelError
 from cyber360.quant.policy import policy_from_dict
@@ -40,10 +40,14 @@ def build_book(inputs: dict[str, Any]) -> engine.Portfolio:
     from its key by the market shares (``portfolio_inputs.supplier_of``). Keys: ``establishment-<id>``
     (a name may hold any character, a key may not) and ``ght-<id>``."""
     accumulation = inputs["accumulation"]
-    suppliers = tuple(engine.Supplier(**item) for item in accumulation["suppliers"])
-    shares = tuple(accumulation["market_shares"])
-    groups, risks = [], []
-    for index, item in enumerate(inputs["ghts"]):
+    chosen = (
+        tuple(engine.Supplier(**item) for item in accumulation["suppliers"]),
+        tuple(accumulation["market_shares"]),
+        engine.SystemicWave(**accumulation["wave"]),
+        accumulation["supplier_scenario"],
+    )
+    ghts = []
+    for item in inputs["ghts"]:
         try:
             policy = policy_from_dict(item["terms"])
         except ModelError as error:
@@ -56,16 +60,9 @@ def build_book(inputs: dict[str, Any]) -> engine.Portfolio:
             for member in item["inputs"]["establishments"]
         ]
         keys = [member["profile"]["name"] for member in members]
-        models, shared = split_ght_model(
-            risk_service.build({**item["inputs"], "establishments": members}), keys
-        )
-        groups.append(engine.Group(f"ght-{item['ght_id']}", policy, shared))
-        risks += [
-            engine.Risk(key, model, index, (supplier_of(key, shares),))
-            for key, model in zip(keys, models, strict=True)
-        ]
-    wave = engine.SystemicWave(**accumulation["wave"])
-    return engine.Portfolio(tuple(groups), tuple(risks), suppliers, wave, accumulation["supplier_scenario"])
+        model = risk_service.build({**item["inputs"], "establishments": members})
+        ghts.append((f"ght-{item['ght_id']}", model, keys, policy))
+    return assemble(ghts, accumulation=chosen)
 
 
 def book_of(inputs: dict[str, Any], portfolio: engine.Portfolio) -> list[dict[str, Any]]:

@@ -42,7 +42,11 @@ def _data(name: str) -> Any:
     return yaml.safe_load(resources.files("cyber360.data").joinpath(name).read_text(encoding="utf-8"))
 
 
-def load_suppliers() -> tuple[tuple[Supplier, ...], tuple[float, ...], SystemicWave, str]:
+#: Suppliers, their market shares, the systemic wave, the supplier scenario's name.
+Accumulation = tuple[tuple[Supplier, ...], tuple[float, ...], SystemicWave, str]
+
+
+def load_suppliers() -> Accumulation:
     """(suppliers, market shares, systemic wave, supplier scenario) from data/suppliers.yaml."""
     data = _data("suppliers.yaml")
     suppliers = tuple(Supplier(str(s["key"]), float(s["rate"])) for s in data["suppliers"])
@@ -71,6 +75,29 @@ def split_ght_model(model: Model, keys: Sequence[str]) -> tuple[list[Model], Mod
     return [Model(tuple(own[key])) for key in keys], (Model(tuple(shared)) if shared else None)
 
 
+def assemble(
+    ghts: Sequence[tuple[str, Model, Sequence[str], Policy | None]],
+    suppliers_by_establishment: dict[str, int] | None = None,
+    block_years: int | None = None,
+    accumulation: Accumulation | None = None,
+) -> Portfolio:
+    """The engine's portfolio from GHT models: ``ghts`` holds (GHT key, its model as
+    :func:`cyber360.risk.build_ght_model` makes it, its establishments' keys in the model's order, its
+    policy). Each GHT is split per establishment; an establishment uses the supplier its key's hash picks
+    by the market shares, unless ``suppliers_by_establishment`` says which. ``accumulation``: the suppliers,
+    their market shares, the systemic wave and the supplier scenario (default: data/suppliers.yaml)."""
+    suppliers, shares, wave, supplier_scenario = accumulation or load_suppliers()
+    groups, risks = [], []
+    for index, (ght_key, model, keys, policy) in enumerate(ghts):
+        models, shared = split_ght_model(model, keys)
+        groups.append(Group(ght_key, policy, shared))
+        for key, own in zip(keys, models, strict=True):
+            chosen = (suppliers_by_establishment or {}).get(key, supplier_of(key, shares))
+            risks.append(Risk(key, own, index, (chosen,)))
+    extra = {} if block_years is None else {"block_years": block_years}
+    return Portfolio(tuple(groups), tuple(risks), suppliers, wave, supplier_scenario, **extra)
+
+
 def build_portfolio(
     ghts: Sequence[tuple[str, Sequence[EstablishmentProfile], int]],
     policy: Policy | None,
@@ -80,18 +107,15 @@ def build_portfolio(
     """``ghts``: (GHT key, its establishment profiles, index of the support); default maturities; the same
     policy for every GHT. Establishment keys (profile names) must be unique across the portfolio."""
     catalogue = load_catalogue()
-    suppliers, shares, wave, supplier_scenario = load_suppliers()
-    groups, risks = [], []
-    for index, (ght_key, profiles, support) in enumerate(ghts):
-        model = build_ght_model(list(profiles), [{} for _ in profiles], support, catalogue)
-        keys = [p.name for p in profiles]
-        models, shared = split_ght_model(model, keys)
-        groups.append(Group(ght_key, policy, shared))
-        for key, own in zip(keys, models, strict=True):
-            chosen = (suppliers_by_establishment or {}).get(key, supplier_of(key, shares))
-            risks.append(Risk(key, own, index, (chosen,)))
-    extra = {} if block_years is None else {"block_years": block_years}
-    return Portfolio(tuple(groups), tuple(risks), suppliers, wave, supplier_scenario, **extra)
+    models = [
+        (key, build_ght_model(list(profiles), [{} for _ in profiles], support, catalogue), profiles)
+        for key, profiles, support in ghts
+    ]
+    return assemble(
+        [(key, model, [p.name for p in profiles], policy) for key, model, profiles in models],
+        suppliers_by_establishment,
+        block_years,
+    )
 
 
 def demo_ghts() -> list[tuple[str, list[EstablishmentProfile], int]]:

@@ -22,110 +22,22 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from cyber360.quant.counts import IntArray, Poisson
+from cyber360.quant.counts import IntArray
 from cyber360.quant.distributions import FloatArray
 from cyber360.quant.errors import ModelError
-from cyber360.quant.model import Frequency, Model, Scenario
-from cyber360.quant.streams import Role, block_years_for, check_seed, component_key, name_key, stream
+from cyber360.quant.model import Model, Scenario
+
+# The per-block kernel moved to sampling.py; re-exported where it used to live.
+from cyber360.quant.sampling import THINNING_MAX_RATE as THINNING_MAX_RATE
+from cyber360.quant.sampling import ScenarioEvents as ScenarioEvents
+from cyber360.quant.sampling import sample_scenario_block as sample_scenario_block
+from cyber360.quant.sampling import zero_count_bound as zero_count_bound
+from cyber360.quant.streams import block_years_for, check_seed, name_key
 
 #: Default years per chunk (rounded to whole blocks): about 2 MB per scenario and per-year array. Small
 #: chunks let the allocator reuse memory from chunk to chunk instead of mapping (and zeroing) new pages.
 DEFAULT_CHUNK_YEARS = 1 << 18
 ScenarioIndex = npt.NDArray[np.int32]
-
-
-@dataclass(frozen=True)
-class ScenarioEvents:
-    """One scenario's events over consecutive years, in year order."""
-
-    counts: IntArray  # [years] events per year
-    year: IntArray  # [events] year of each event, relative to the first year
-    losses: FloatArray  # [components, events] loss per component, in the scenario's component order
-    driver: FloatArray | None  # [events] driver value, if the scenario has a driver
-
-
-#: Counts are drawn by thinning and inversion (see :func:`zero_count_bound`) when the rate never
-#: exceeds this many events per year; above it, NumPy's count samplers are cheaper.
-THINNING_MAX_RATE = 4.0
-
-
-def zero_count_bound(frequency: Frequency) -> float | None:
-    """P(N = 0 | the largest rate the frequency can take), when counts are drawn by thinning, else None.
-
-    Thinning applies to bounded rates of at most :data:`THINNING_MAX_RATE` (a function of the model
-    alone, so the stream layout never depends on the run), except a known Poisson rate, which is
-    simulated as a Poisson process per block.
-    """
-    if frequency.fixed_rate is not None and isinstance(frequency.counts, Poisson):
-        return None
-    top = frequency.rate.support[1]
-    if not top <= THINNING_MAX_RATE:  # also false for inf and NaN
-        return None
-    return float(frequency.counts.prob_zero(np.array([top], dtype=np.float64))[0])
-
-
-def sample_scenario_block(
-    scenario: Scenario,
-    seed: int,
-    key: tuple[int, ...],
-    block_index: int,
-    block_years: int,
-    n_years: int,
-    *,
-    with_counts: bool = True,
-) -> ScenarioEvents:
-    """Simulate the first ``n_years`` years of block ``block_index`` for one scenario.
-
-    ``key`` identifies the risk (by default the scenario name's key); a portfolio passes its own key,
-    e.g. (establishment, scenario), to give each risk its own streams. With ``with_counts=False`` the
-    per-year ``counts`` (an O(years) array) are not built and are left empty; the events are the same.
-    """
-    frequency = scenario.frequency
-    fixed_rate = frequency.fixed_rate
-    if fixed_rate is not None and isinstance(frequency.counts, Poisson):
-        # A Poisson process at a known rate: the block's total count, each event placed in a uniformly
-        # chosen year. Same law as one Poisson draw per year, for O(events) work instead of O(years).
-        count_stream = stream(seed, *key, block_index, Role.COUNT)
-        total = count_stream.poisson(fixed_rate * block_years)
-        year = np.sort(count_stream.integers(0, block_years, size=total, dtype=np.int64))
-        year = year[: np.searchsorted(year, n_years)]
-        counts = np.bincount(year, minlength=n_years if with_counts else 0).astype(np.int64, copy=False)
-    elif (bound := zero_count_bound(frequency)) is not None:
-        # Thinning: the count is the inverse of the count's CDF at a uniform u. A year with
-        # u <= P(N = 0 | the largest possible rate) has no event whatever its rate, so its rate is
-        # never drawn; only the other years draw a rate, then their count by inversion of the same u.
-        uniforms = stream(seed, *key, block_index, Role.COUNT).random(n_years)
-        live = np.flatnonzero(uniforms > bound)
-        rates = frequency.rate.sample(stream(seed, *key, block_index, Role.RATE), live.size)
-        live_counts = frequency.counts.invert(uniforms[live], rates)
-        year = np.repeat(live, live_counts)
-        counts = np.zeros(n_years if with_counts else 0, dtype=np.int64)
-        if with_counts:
-            counts[live] = live_counts
-    else:
-        if fixed_rate is not None:
-            rates = np.full(n_years, fixed_rate)
-        else:
-            rates = frequency.rate.sample(stream(seed, *key, block_index, Role.RATE), n_years)
-        counts = frequency.counts.sample(stream(seed, *key, block_index, Role.COUNT), rates)
-        year = np.repeat(np.arange(n_years, dtype=np.int64), counts)
-
-    n_events = year.size
-    magnitude = scenario.magnitude
-    driver = None
-    if magnitude.driver is not None:
-        driver = magnitude.driver.distribution.sample(stream(seed, *key, block_index, Role.DRIVER), n_events)
-    losses = np.empty((len(magnitude.components), n_events))
-    for row, component in zip(losses, magnitude.components, strict=True):
-        if component.base is not None:
-            base_stream = stream(seed, *key, block_index, component_key(component.name, "base"))
-            row[...] = component.base.sample(base_stream, n_events)
-        else:
-            row[...] = 0.0
-        if component.per_unit is not None and driver is not None:
-            unit_stream = stream(seed, *key, block_index, component_key(component.name, "per_unit"))
-            row += component.per_unit.sample(unit_stream, n_events) * driver
-    return ScenarioEvents(counts=counts, year=year, losses=losses, driver=driver)
 
 
 @dataclass(frozen=True)

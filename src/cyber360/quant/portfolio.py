@@ -9,43 +9,73 @@ the indices of the :class:`Supplier` s it uses. Events of a risk, in one simulat
 - its group's shared-IS shocks (one event hitting the whole group, magnitude already summed by the
   caller, e.g. ``risk.build_ght_model``), keyed by ``name_key("group:" + group key)``;
 - each event of each of its suppliers: supplier events are drawn once for the portfolio (Poisson at the
-  supplier's rate, key ``("supplier", supplier key, block)``) and hit every client in the same year,
-  each client's loss drawn from its own ``supplier_scenario`` magnitude;
-- the systemic wave: in a year drawn with probability ``wave.probability`` (key ``("systemic_wave",
-  block)``) each risk is hit independently with probability ``wave.share``, its loss drawn from its own
-  ``wave.scenario`` magnitude; these events are flagged systemic (a policy may exclude them).
+  supplier's rate, key ``("portfolio:supplier", supplier key, block)``) and hit every client in the same
+  year, each client's loss drawn from its own ``supplier_scenario`` magnitude (key ``(risk,
+  "portfolio:supplier_events", supplier, block, role)``);
+- the systemic wave: in a year drawn with probability ``wave.probability`` (key
+  ``("portfolio:systemic_wave", block)``) each risk is hit independently with probability
+  ``wave.share``, its loss drawn from its own ``wave.scenario`` magnitude; these events are flagged
+  systemic (a policy may exclude them).
 
 Net: the group's :class:`Policy` on each event of its risks (a claim = one risk's loss from one event; a
 shared-IS shock is one claim of the group), aggregates per group and year, events ordered within a year
 as: risks in input order (each one's scenarios in model order), shared shocks, supplier events, wave.
 
-Work unit = (group, chunk of whole blocks of years): its numbers depend only on the seed, the keys and
-the blocks, and the driver adds the units' results in group order, so a run is identical whatever the
-chunk size and the number of Dask workers. Occurrence (OEP): an event hitting many risks (shared shock,
-supplier event, wave) counts as one occurrence with the sum of their losses.
+Work unit = (consecutive groups, chunk of whole blocks of years), units shrinking along the run,
+see :mod:`cyber360.quant.portfolio_units`. Its numbers depend only on the seed, the keys and the blocks;
+the driver adds the units' per-year sums in unit order, so a run is identical bit for bit whatever the
+chunk size, the number of Dask workers or the order in which units finish. Occurrence (OEP): an event
+hitting many risks (shared shock, supplier event, wave) counts as one occurrence with the sum of their
+losses.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from cyber360.quant.counts import IntArray
 from cyber360.quant.distributions import FloatArray
-from cyber360.quant.events import check_years, sample_scenario_block
+from cyber360.quant.events import check_years
 from cyber360.quant.metrics import RETURN_PERIODS, LossCurve, tvar_contributions
-from cyber360.quant.model import INSURED_COMPONENTS, Magnitude, Model
+from cyber360.quant.model import INSURED_COMPONENTS, Model
 from cyber360.quant.policy import Policy
-from cyber360.quant.streams import BLOCK_YEARS, Role, check_seed, component_key, name_key, stream
+from cyber360.quant.portfolio_dask import Task, run_on_dask
+from cyber360.quant.portfolio_units import (
+    SUPPLIER_LABEL,
+    WAVE_LABEL,
+    UnitInputs,
+    UnitResult,
+    common_events,
+    run_unit,
+)
+from cyber360.quant.streams import BLOCK_YEARS, check_seed
 from cyber360.quant.summary import LEVELS, level_key, number
-from cyber360.quant.terms import apply_policy
 
-SUPPLIER_LABEL = "common_supplier"
-WAVE_LABEL = "systemic_wave"
-_SUPPLIER_KEY, _WAVE_KEY = name_key("portfolio:supplier"), name_key("portfolio:systemic_wave")
+__all__ = [
+    "SUPPLIER_LABEL",
+    "UNIT_RISKS",
+    "WAVE_LABEL",
+    "Group",
+    "Portfolio",
+    "PortfolioLosses",
+    "PortfolioResult",
+    "Risk",
+    "Supplier",
+    "SystemicWave",
+    "portfolio_summary",
+    "simulate_portfolio",
+]
+
+#: Work units shrink along the run: each takes consecutive groups until it holds 1/UNIT_SHARE of the
+#: risks not yet assigned, and at least ``unit_risks`` risks. Big units first (fewer per-year arrays to
+#: ship), small ones last (every worker stays busy to the end): 29 units for 1,000 risks. A function of
+#: the portfolio alone, since the units' sums are added in unit order.
+UNIT_SHARE = 8
+UNIT_RISKS = 8
 Progress = Callable[[int, int], None]
 
 
@@ -85,8 +115,11 @@ class Portfolio:
     wave: SystemicWave | None = None
     supplier_scenario: str = "supplier_compromise"
     block_years: int = BLOCK_YEARS
+    unit_risks: int = UNIT_RISKS
     labels: tuple[str, ...] = field(init=False)
     components: tuple[str, ...] = field(init=False)
+    members: tuple[tuple[int, ...], ...] = field(init=False)  # risk indices of each group, in input order
+    units: tuple[tuple[int, int], ...] = field(init=False)  # [first group, last group + 1) of each unit
 
     def __post_init__(self) -> None:
         labels: list[str] = []
@@ -111,164 +144,43 @@ class Portfolio:
         )
         object.__setattr__(self, "labels", (*labels, SUPPLIER_LABEL, WAVE_LABEL))
         object.__setattr__(self, "components", tuple(ordered))
+        members: list[list[int]] = [[] for _ in self.groups]
+        for index, risk in enumerate(self.risks):
+            members[risk.group].append(index)
+        object.__setattr__(self, "members", tuple(tuple(m) for m in members))
+        if self.unit_risks < 1:
+            raise ValueError("unit_risks: must be at least 1")
+        units = work_units([len(m) for m in members], self.unit_risks)
+        object.__setattr__(self, "units", units)
 
-
-def common_events(
-    portfolio: Portfolio, seed: int, block: int, length: int
-) -> tuple[IntArray, IntArray, IntArray]:
-    """(supplier index, year in block) of each supplier event, then the wave years, of one block."""
-    block_years = portfolio.block_years
-    suppliers, years = [], []
-    for index, supplier in enumerate(portfolio.suppliers):
-        generator = stream(seed, _SUPPLIER_KEY, name_key(supplier.key), block)
-        drawn = np.sort(
-            generator.integers(0, block_years, size=generator.poisson(supplier.rate * block_years))
-        )
-        drawn = drawn[drawn < length]
-        suppliers.append(np.full(drawn.size, index, dtype=np.int64))
-        years.append(drawn)
-    wave_years = np.empty(0, dtype=np.int64)
-    if portfolio.wave is not None:
-        hits = stream(seed, _WAVE_KEY, block).random(block_years) < portfolio.wave.probability
-        wave_years = np.flatnonzero(hits[:length])
-    empty = [np.empty(0, dtype=np.int64)]
-    return np.concatenate(suppliers or empty), np.concatenate(years or empty), wave_years
-
-
-def _magnitude(magnitude: Magnitude, seed: int, key: tuple[int, ...], block: int, n: int) -> tuple[Any, Any]:
-    """``n`` events of one magnitude (same stream roles as the engine's scenario kernel)."""
-    driver = np.full(n, np.nan)
-    if magnitude.driver is not None:
-        driver = magnitude.driver.distribution.sample(stream(seed, *key, block, Role.DRIVER), n)
-    losses = np.zeros((len(magnitude.components), n))
-    for row, component in zip(losses, magnitude.components, strict=True):
-        if component.base is not None:
-            row += component.base.sample(stream(seed, *key, block, component_key(component.name, "base")), n)
-        if component.per_unit is not None and magnitude.driver is not None:
-            unit = stream(seed, *key, block, component_key(component.name, "per_unit"))
-            row += component.per_unit.sample(unit, n) * driver
-    return losses, driver
-
-
-@dataclass
-class _Events:
-    parts: list[tuple[Any, ...]] = field(default_factory=list)
-
-    def add(
-        self, portfolio: Portfolio, names: tuple[str, ...], losses: Any, driver: Any, **columns: Any
-    ) -> None:
-        full = np.zeros((len(portfolio.components), losses.shape[1]))
-        for row, name in zip(losses, names, strict=True):
-            full[portfolio.components.index(name)] = row
-        n = losses.shape[1]
-        common = columns.get("common", np.full(n, -1, dtype=np.int64))
-        self.parts.append(
-            (columns["year"], np.full(n, columns["label"]), full, driver, common, columns["systemic"])
+    def unit(self, index: int) -> UnitInputs:
+        """The part of the portfolio work unit ``index`` needs (what a Dask task carries)."""
+        start, stop = self.units[index]
+        return UnitInputs(
+            groups=self.groups[start:stop],
+            members=tuple(tuple(self.risks[r] for r in self.members[g]) for g in range(start, stop)),
+            suppliers=self.suppliers,
+            wave=self.wave,
+            supplier_scenario=self.supplier_scenario,
+            block_years=self.block_years,
+            labels=self.labels,
+            components=self.components,
         )
 
 
-def run_group_chunk(portfolio: Portfolio, group: int, seed: int, first: int, n_years: int) -> dict[str, Any]:
-    """One work unit: every event of one group's risks over years ``first .. first + n_years - 1``."""
-    block_years = portfolio.block_years
-    events = _Events()
-    n_common = 0
-    label_of = {name: i for i, name in enumerate(portfolio.labels)}
-    risks = [r for r in portfolio.risks if r.group == group]
-    shared = portfolio.groups[group].shared
-    for start in range(first, first + n_years, block_years):
-        block, length = start // block_years, min(block_years, first + n_years - start)
-        sources = [(name_key(r.key), r.model) for r in risks]
-        if shared is not None:
-            sources.append((name_key("group:" + portfolio.groups[group].key), shared))
-        for prefix, model in sources:
-            for scenario in model.scenarios:
-                part = sample_scenario_block(
-                    scenario, seed, (prefix, name_key(scenario.name)), block, block_years, length
-                )
-                n = part.year.size
-                driver = part.driver if part.driver is not None else np.full(n, np.nan)
-                events.add(
-                    portfolio,
-                    scenario.magnitude.component_names,
-                    part.losses,
-                    driver,
-                    year=part.year + start - first,
-                    label=label_of[scenario.name],
-                    systemic=np.zeros(n, bool),
-                )
-        supplier_of, supplier_years, wave_years = common_events(portfolio, seed, block, length)
-        for risk in risks:
-            prefix = name_key(risk.key)
-            chosen = np.flatnonzero(np.isin(supplier_of, risk.suppliers))
-            if chosen.size:
-                magnitude = risk.model.scenarios[
-                    risk.model.scenario_names.index(portfolio.supplier_scenario)
-                ].magnitude
-                key = (prefix, name_key("portfolio:supplier_events"))
-                losses, driver = _magnitude(magnitude, seed, key, block, supplier_of.size)
-                events.add(
-                    portfolio,
-                    magnitude.component_names,
-                    losses[:, chosen],
-                    driver[chosen],
-                    year=supplier_years[chosen] + start - first,
-                    label=label_of[SUPPLIER_LABEL],
-                    common=chosen + n_common,
-                    systemic=np.zeros(chosen.size, bool),
-                )
-            if portfolio.wave is not None and wave_years.size:
-                hit = np.flatnonzero(
-                    stream(seed, prefix, _WAVE_KEY, block).random(wave_years.size) < portfolio.wave.share
-                )
-                magnitude = risk.model.scenarios[
-                    risk.model.scenario_names.index(portfolio.wave.scenario)
-                ].magnitude
-                losses, driver = _magnitude(magnitude, seed, (prefix, _WAVE_KEY), block, wave_years.size)
-                events.add(
-                    portfolio,
-                    magnitude.component_names,
-                    losses[:, hit],
-                    driver[hit],
-                    year=wave_years[hit] + start - first,
-                    label=label_of[WAVE_LABEL],
-                    common=hit + n_common + supplier_of.size,
-                    systemic=np.ones(hit.size, bool),
-                )
-        n_common += supplier_of.size + wave_years.size
-    return _reduce(portfolio, group, events, n_years, n_common)
-
-
-def _reduce(portfolio: Portfolio, group: int, events: _Events, n_years: int, n_common: int) -> dict[str, Any]:
-    if not events.parts:
-        empty = np.empty(0, dtype=np.int64)
-        events.parts.append(
-            (empty, empty, np.zeros((len(portfolio.components), 0)), np.empty(0), empty, empty > 0)
-        )
-    year, label, losses, driver, common, systemic = (
-        np.concatenate([p[i] for p in events.parts], axis=1 if i == 2 else 0) for i in range(6)
-    )
-    policy = portfolio.groups[group].policy
-    gross = losses.sum(axis=0)
-    net = (
-        apply_policy(policy, losses, portfolio.components, driver, year, excluded=systemic).net
-        if policy is not None
-        else np.zeros_like(gross)
-    )
-    result: dict[str, Any] = {}
-    own = common < 0
-    n_labels = len(portfolio.labels)
-    for name, values in (("gross", gross), ("net", net)):
-        occurrence = np.zeros(n_years)
-        np.maximum.at(occurrence, year[own], values[own])
-        result[name] = {
-            "total": np.bincount(year, values, minlength=n_years),
-            "by_label": np.bincount(label * n_years + year, values, minlength=n_labels * n_years).reshape(
-                n_labels, n_years
-            ),
-            "occurrence": occurrence,
-            "common": np.bincount(common[~own], values[~own], minlength=n_common),
-        }
-    return result
+def work_units(sizes: Sequence[int], smallest: int) -> tuple[tuple[int, int], ...]:
+    """[first group, last group + 1) of each work unit, given each group's number of risks."""
+    units: list[tuple[int, int]] = []
+    start, held, remaining = 0, 0, sum(sizes)
+    target = max(smallest, math.ceil(remaining / UNIT_SHARE))
+    for group, size in enumerate(sizes):
+        held += size
+        if held >= target or group == len(sizes) - 1:
+            units.append((start, group + 1))
+            remaining -= held
+            start, held = group + 1, 0
+            target = max(smallest, math.ceil(remaining / UNIT_SHARE))
+    return tuple(units)
 
 
 @dataclass(frozen=True)
@@ -289,6 +201,9 @@ class PortfolioResult:
     net: PortfolioLosses
 
 
+_SIDES = ("gross", "net")
+
+
 def simulate_portfolio(
     portfolio: Portfolio,
     years: int,
@@ -298,59 +213,94 @@ def simulate_portfolio(
     client: Any = None,
     progress: Progress | None = None,
 ) -> PortfolioResult:
-    """Run the portfolio: in this process, or on a ``dask.distributed.Client`` (one task per work unit).
+    """Run the portfolio: in this process, or on a ``dask.distributed.Client`` (one task per work unit,
+    each carrying only its unit's part of the portfolio, so that the first tasks start at once).
 
     ``progress(done, total)`` is called as work units finish. Results do not depend on ``chunk_years``
-    (rounded to whole blocks) nor on the client.
+    (rounded to whole blocks, one block by default: it bounds a unit's memory) nor on the client.
     """
     years, seed = check_years(years), check_seed(seed)
     block = portfolio.block_years
     chunk = max(1, (chunk_years or block) // block) * block
-    units = [
-        (g, first, min(chunk, years - first))
+    tasks = [
+        (unit, first, min(chunk, years - first))
         for first in range(0, years, chunk)
-        for g in range(len(portfolio.groups))
+        for unit in range(len(portfolio.units))
     ]
-    results: list[Any] = [None] * len(units)
+    totals = _Totals(portfolio, years, seed, tasks)
     if client is None:
-        for i, (g, first, n) in enumerate(units):
-            results[i] = run_group_chunk(portfolio, g, seed, first, n)
+        for done, (unit, first, n_years) in enumerate(tasks, start=1):
+            totals.add(done - 1, run_unit(portfolio.unit(unit), seed, first, n_years))
             if progress is not None:
-                progress(i + 1, len(units))
+                progress(done, len(tasks))
     else:
-        from dask.distributed import as_completed
-
-        shared = client.scatter(portfolio, broadcast=True)
-        futures = [client.submit(run_group_chunk, shared, g, seed, f, n, pure=False) for g, f, n in units]
-        index = {future.key: i for i, future in enumerate(futures)}
-        for done, future in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
-            results[index[future.key]] = future.result()
-            if progress is not None:
-                progress(done, len(units))
-    return _assemble(portfolio, years, seed, units, results)
+        run_on_dask(client, portfolio, seed, tasks, totals, progress)
+    return totals.result()
 
 
-def _assemble(
-    portfolio: Portfolio, years: int, seed: int, units: list[tuple[int, int, int]], results: list[Any]
-) -> PortfolioResult:
-    n_groups, n_labels = len(portfolio.groups), len(portfolio.labels)
-    out: dict[str, PortfolioLosses] = {}
-    for name in ("gross", "net"):
-        by_group, by_label = np.zeros((n_groups, years)), np.zeros((n_labels, years))
-        occurrence = np.zeros(years)
-        for first in sorted({f for _, f, _ in units}):
-            chunk_units = [(g, n, r[name]) for (g, f, n), r in zip(units, results, strict=True) if f == first]
-            common = np.zeros_like(chunk_units[0][2]["common"])
-            window = slice(first, first + chunk_units[0][1])
-            for g, _, part in chunk_units:  # in group order: sums independent of completion order
-                by_group[g, window] = part["total"]
-                by_label[:, window] += part["by_label"]
-                np.maximum(occurrence[window], part["occurrence"], out=occurrence[window])
-                common += part["common"]
-            _common_occurrence(portfolio, seed, first, chunk_units[0][1], common, occurrence[window])
-        out[name] = PortfolioLosses(by_group.sum(axis=0), occurrence, by_group, by_label)
-    keys = tuple(g.key for g in portfolio.groups)
-    return PortfolioResult(years, seed, keys, portfolio.labels, out["gross"], out["net"])
+class _Totals:
+    """The run's per-year arrays, filled as units arrive: each group's row is written once, occurrences
+    are maxima (order-free), and the sums across units (per label, per common event) are added in unit
+    order, units that arrive early waiting for their turn. A unit shipped without its per-label sums
+    (Dask) has them added by the workers, the chunk's sum set here instead."""
+
+    def __init__(self, portfolio: Portfolio, years: int, seed: int, tasks: list[Task]) -> None:
+        self.portfolio, self.years, self.seed, self.tasks = portfolio, years, seed, tasks
+        n_groups, n_labels = len(portfolio.groups), len(portfolio.labels)
+        self.by_group = {name: np.zeros((n_groups, years)) for name in _SIDES}
+        self.by_label = {name: np.zeros((n_labels, years)) for name in _SIDES}
+        self.occurrence = {name: np.zeros(years) for name in _SIDES}
+        self.common: dict[str, FloatArray] = {}
+        self.waiting: dict[int, UnitResult] = {}
+        self.next = 0
+
+    def add(self, index: int, result: UnitResult) -> None:
+        unit, first, n_years = self.tasks[index]
+        groups = slice(*self.portfolio.units[unit])
+        window = slice(first, first + n_years)
+        for name, losses in zip(_SIDES, result, strict=True):
+            self.by_group[name][groups, window] = losses.by_group
+            np.maximum(self.occurrence[name][window], losses.occurrence, out=self.occurrence[name][window])
+        self.waiting[index] = result
+        while self.next in self.waiting:
+            self._add_sums(self.next, self.waiting.pop(self.next))
+            self.next += 1
+
+    def set_labels(self, index: int, sums: tuple[FloatArray, FloatArray]) -> None:
+        """The per-label sums of the chunk of task ``index``, all its units added in unit order."""
+        _, first, n_years = self.tasks[index]
+        for name, values in zip(_SIDES, sums, strict=True):
+            self.by_label[name][:, first : first + n_years] = values
+
+    def _add_sums(self, index: int, result: UnitResult) -> None:
+        unit, first, n_years = self.tasks[index]
+        window = slice(first, first + n_years)
+        for name, losses in zip(_SIDES, result, strict=True):
+            if losses.by_label.shape[1]:
+                self.by_label[name][:, window] += losses.by_label
+            self.common[name] = losses.common.copy() if unit == 0 else self.common[name] + losses.common
+            if unit == len(self.portfolio.units) - 1:  # the chunk's last unit: its common events are whole
+                _common_occurrence(
+                    self.portfolio,
+                    self.seed,
+                    first,
+                    n_years,
+                    self.common[name],
+                    self.occurrence[name][window],
+                )
+
+    def result(self) -> PortfolioResult:
+        out = {
+            name: PortfolioLosses(
+                self.by_group[name].sum(axis=0),
+                self.occurrence[name],
+                self.by_group[name],
+                self.by_label[name],
+            )
+            for name in _SIDES
+        }
+        keys = tuple(g.key for g in self.portfolio.groups)
+        return PortfolioResult(self.years, self.seed, keys, self.portfolio.labels, out["gross"], out["net"])
 
 
 def _common_occurrence(
@@ -359,10 +309,11 @@ def _common_occurrence(
     """Raise each year's occurrence to its largest common event (summed over the risks it hit)."""
     block_years, offset = portfolio.block_years, 0
     for start in range(first, first + n_years, block_years):
-        _, supplier_years, wave_years = common_events(
-            portfolio, seed, start // block_years, min(block_years, first + n_years - start)
+        length = min(block_years, first + n_years - start)
+        events = common_events(
+            portfolio.suppliers, portfolio.wave, block_years, seed, start // block_years, length
         )
-        years = np.concatenate([supplier_years, wave_years]) + start - first
+        years = np.concatenate([events.supplier_year, events.wave_year]) + start - first
         np.maximum.at(occurrence, years, common[offset : offset + years.size])
         offset += years.size
 

@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cyber360.quant.aggregates import annual_aggregate, periods_of
 from cyber360.quant.errors import ModelError
 from cyber360.quant.policy import OperatingLoss, Policy, Section, policy_from_dict
-from cyber360.quant.terms import annual_aggregate, apply_policy, period_groups, time_factor
+from cyber360.quant.terms import apply_policy, time_factor
 
 ALL = ("loss",)
 BI3 = ("asset_damage", "business_interruption", "third_party")
@@ -117,7 +118,7 @@ def test_errors_name_the_field(data, path):
 def test_annual_aggregate_does_not_depend_on_what_precedes():
     loss = np.array([0.1, 0.2, 0.3, 1e15, 0.1, 0.2, 0.3])
     period = np.array([0, 0, 0, 1, 2, 2, 2])
-    out = annual_aggregate(loss, period_groups(period), 0.45)
+    out = annual_aggregate(loss, periods_of(period), 0.45)
     assert out[:3].tolist() == out[4:].tolist()
 
 
