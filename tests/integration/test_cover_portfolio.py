@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from cyber360.core.db import utcnow
-from cyber360.core.i18n import _catalog
 from cyber360.core.settings import DEMO_PASSWORD
 from cyber360.core.uow import UnitOfWork
 from cyber360.cover import portfolio_service
@@ -359,35 +358,6 @@ def test_no_bound_policy_no_run_and_an_insurer_viewer_reads_only(session_factory
     assert viewer.post(f"/api/v1/cover/portfolio/runs/{run['id']}/rerun").status_code == 403
     page = viewer.get("/cover/portfolio")
     assert page.status_code == 200 and "portfolio-run-form" not in page.text
-
-
-def _messages() -> set[str]:
-    """The messages of the portfolio's templates and modules, found by Babel's own extractors."""
-    from babel.messages.extract import extract_python
-    from jinja2.ext import babel_extract
-
-    found: set[str] = set()
-    for path in sorted((ROOT / "cover" / "templates" / "cover").glob("portfolio*.html")):
-        with path.open("rb") as handle:
-            for _line, _function, message, _comments in babel_extract(handle, ("_",), [], JINJA_OPTIONS):
-                found.add(message[0] if isinstance(message, tuple) else message)
-    for name in ("portfolio_pages", "portfolio_service"):
-        with (ROOT / "cover" / f"{name}.py").open("rb") as handle:
-            found |= {
-                m for _l, _f, m, _c in extract_python(handle, ("_", "N_"), [], {}) if isinstance(m, str)
-            }
-    return {message for message in found if isinstance(message, str)}
-
-
-def test_every_message_of_the_portfolio_has_an_english_translation_with_its_placeholders() -> None:
-    messages = _messages()
-    assert len(messages) > 60
-    english = _catalog("en")  # every catalog of the folder, merged
-    assert sorted(m for m in messages if m not in english) == []
-    placeholders = [
-        m for m in messages if set(re.findall(r"{(\w+)}", english[m])) != set(re.findall(r"{(\w+)}", m))
-    ]
-    assert placeholders == []
 
 
 def test_the_demo_runs_one_small_portfolio_when_a_policy_is_bound(session_factory) -> None:  # type: ignore[no-untyped-def]
