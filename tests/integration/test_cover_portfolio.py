@@ -9,7 +9,6 @@ import json
 import re
 import time
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,8 +45,6 @@ TERMS_B = {
     "exclude_systemic": True,
 }
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-ROOT = Path(__file__).resolve().parents[2] / "src" / "cyber360"
-JINJA_OPTIONS = {"trim_blocks": "true", "lstrip_blocks": "true"}
 
 
 # Dataset helpers (also used by test_cover_portfolio_tenancy.py) ---------------------------------------------

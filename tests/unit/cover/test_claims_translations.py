@@ -16,7 +16,6 @@ COVER = Path(i18n.__file__).resolve().parent.parent / "cover"
 TEMPLATES = sorted((COVER / "templates" / "cover").glob("claim_*.html"))
 MODULES = sorted(COVER.glob("claim*.py"))
 OPTIONS = {"trim_blocks": "true", "lstrip_blocks": "true"}
-SAME_IN_ENGLISH = {"Description", "Note", "Incident"}
 
 
 def _messages() -> list[tuple[str, str]]:
