@@ -17,8 +17,9 @@ from cyber360.core.errors import Conflict, FieldError
 from cyber360.core.scope import Principal
 from cyber360.core.uow import UnitOfWork
 from cyber360.cover import access
+from cyber360.cover.claim_indemnity import recompute
 from cyber360.cover.claim_model import ClaimDecision, ClaimPublic
-from cyber360.cover.claim_service import claim_public, claim_row, recompute
+from cyber360.cover.claim_service import claim_public, claim_row
 from cyber360.cover.claims import ClaimState, InvalidTransition, Transition, next_state
 from cyber360.cover.tables import ClaimItemRow, PolicyRow
 

@@ -20,8 +20,9 @@ from cyber360.assess.evidence_service import Download, EvidenceStore
 from cyber360.core.errors import Conflict, FieldError, NotFound
 from cyber360.core.scope import Principal
 from cyber360.core.uow import UnitOfWork
+from cyber360.cover.claim_indemnity import policy_terms, recompute
 from cyber360.cover.claim_model import ClaimEvidencePublic, ClaimItemCreate, ClaimPublic
-from cyber360.cover.claim_service import claim_row, documentable, get_claim, policy_terms, recompute
+from cyber360.cover.claim_service import claim_row, documentable, get_claim
 from cyber360.cover.claims import covering_section
 from cyber360.cover.tables import ClaimEvidenceRow, ClaimItemRow, ClaimRow
 

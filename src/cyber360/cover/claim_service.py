@@ -10,9 +10,8 @@ fetched, or denied and audited, by ``core.scoped.get_in_scope`` like every tenan
 
 from __future__ import annotations
 
-import json
 import secrets
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, false, select
@@ -23,30 +22,23 @@ from cyber360.core.scope import Principal, Role
 from cyber360.core.scoped import get_in_scope
 from cyber360.core.uow import UnitOfWork
 from cyber360.cover import access, claim_views
+from cyber360.cover.claim_indemnity import policy_terms, recompute
 from cyber360.cover.claim_model import ClaimCreate, ClaimPublic, ClaimSummary, ClaimUpdate
 from cyber360.cover.claims import (
     COMPONENTS,
     DOCUMENTABLE,
-    SETTLED,
-    ClaimFacts,
     ClaimState,
-    Consumption,
-    LossItem,
     allowed_transitions,
-    compute_indemnity,
     covering_section,
-    policy_year,
 )
-from cyber360.cover.tables import ClaimItemRow, ClaimRow, PolicyRow
+from cyber360.cover.tables import ClaimRow, PolicyRow
 from cyber360.crisis.clocks import PARIS
 from cyber360.crisis.incident_service import CLOCK_SKEW
 from cyber360.crisis.tables import ClockClosureRow, IncidentRow
 from cyber360.org.tables import GhtRow
-from cyber360.quant.policy import Policy, policy_from_dict
 
 #: Policy statuses a claim may be declared on (a bound policy; an expired one for losses of its period).
 CLAIMABLE_POLICY_STATUSES: Final = frozenset({"bound", "expired"})
-NON_MALICIOUS_SCENARIOS: Final = frozenset({"accidental_outage"})
 
 
 # Scope ------------------------------------------------------------------------------------------------------
@@ -119,58 +111,6 @@ def policy_in_scope(uow: UnitOfWork, principal: Principal, policy_id: int) -> Po
 def ght_in_scope(uow: UnitOfWork, principal: Principal, ght_id: int) -> GhtRow:
     clause = false() if principal.role in access.NO_COVER_DATA else principal.ght_clause(GhtRow.id)
     return get_in_scope(uow, principal, GhtRow, ght_id, clause, object_type="ght")
-
-
-# The indemnity ----------------------------------------------------------------------------------------------
-
-
-def policy_terms(policy: PolicyRow) -> Policy:
-    try:
-        return policy_from_dict(json.loads(policy.terms))
-    except ValueError as error:  # bad JSON or a ModelError: stored terms the engine cannot read
-        raise Conflict("error.claim_policy_terms") from error
-
-
-def _year(policy: PolicyRow, row: ClaimRow) -> tuple[date, date]:
-    return policy_year(policy.period_start, policy.period_end, row.learned_at.astimezone(PARIS).date())
-
-
-def _consumed(uow: UnitOfWork, policy: PolicyRow, row: ClaimRow) -> Consumption:
-    """What the other settled claims of the same policy year consumed of the annual aggregates."""
-    year = _year(policy, row)
-    others = uow.session.execute(
-        select(ClaimRow)
-        .where(ClaimRow.policy_id == policy.id, ClaimRow.id != row.id, ClaimRow.state.in_(sorted(SETTLED)))
-        .order_by(ClaimRow.decided_at, ClaimRow.id)
-    ).scalars()
-    total = Consumption()
-    for other in others:
-        if _year(policy, other) == year:
-            total = total.plus(claim_views.stored_consumption(other))
-    return total
-
-
-def _facts(uow: UnitOfWork, row: ClaimRow) -> ClaimFacts:
-    items = uow.session.execute(
-        select(ClaimItemRow).where(ClaimItemRow.claim_id == row.id).order_by(ClaimItemRow.id)
-    ).scalars()
-    incident = uow.session.get(IncidentRow, row.incident_id) if row.incident_id else None
-    return ClaimFacts(
-        items=[LossItem(item.section, item.amount_eur) for item in items],
-        learned_at=row.learned_at,
-        complaint_filed_at=row.complaint_filed_at,
-        degraded_days=row.degraded_days,
-        systemic=row.systemic,
-        complaint_required=incident is None or incident.scenario not in NON_MALICIOUS_SCENARIOS,
-    )
-
-
-def recompute(uow: UnitOfWork, row: ClaimRow, policy: PolicyRow) -> None:
-    """Apply the policy's terms to the claim as it stands and store the explanation and the indemnity."""
-    uow.session.flush()
-    result = compute_indemnity(policy_terms(policy), _facts(uow, row), _consumed(uow, policy, row))
-    row.indemnity = claim_views.stored(result, _year(policy, row))
-    row.proposed_indemnity_eur = round(result.indemnity, 2)
 
 
 # Reading ----------------------------------------------------------------------------------------------------
