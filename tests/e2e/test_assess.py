@@ -60,7 +60,8 @@ def test_rssi_answers_attaches_evidence_submits_and_sees_scores_and_radar(
         first.get_by_label("Niveau de maturité").select_option("3")
         first.get_by_label("Commentaire").fill("Charte signée ; session annuelle de sensibilisation.")
         first.get_by_label("Joindre une preuve (facultatif)").set_input_files(str(evidence))
-        first.get_by_role("button", name="Enregistrer").click()
+        with page.expect_navigation():
+            first.get_by_role("button", name="Enregistrer").click()
         page.wait_for_load_state()
         assert "Réponse enregistrée" in page.locator("main").inner_text()
         assert page.get_by_role("link", name="charte-informatique.pdf").count() == 1
@@ -73,7 +74,8 @@ def test_rssi_answers_attaches_evidence_submits_and_sees_scores_and_radar(
         page.keyboard.type("Cartographie partielle, datée de 2021.")
         page.keyboard.press("Tab")  # the file field
         page.keyboard.press("Tab")  # the save button
-        page.keyboard.press("Enter")
+        with page.expect_navigation():  # wait for the answer to be posted, not for the current page
+            page.keyboard.press("Enter")
         page.wait_for_load_state()
         assert "2 exigences évaluées sur 15" in page.locator("main").inner_text()
 
