@@ -31,7 +31,7 @@ from cyber360.cover.claim_model import (
 from cyber360.crisis import clocks
 from cyber360.crisis.clock import IdPath, Now
 from cyber360.crisis.page_support import FormFields, errors_of, paris_input_value, paris_wall_clock, see_other
-from cyber360.org.page_support import format_date
+from cyber360.org.page_support import format_date, refused_outright
 
 router = APIRouter()
 
@@ -50,10 +50,6 @@ def _page(request: Request, template: str, context: dict[str, Any], status_code:
         **context,
     }
     return render(request, template, full, status_code=status_code)
-
-
-def _refused(error: Exception) -> bool:
-    return isinstance(error, DomainError) and error.status_code in {401, 403, 404}
 
 
 def _errors(uow: UnitOfWork, request: Request, error: ValidationError | DomainError) -> dict[str, str]:
@@ -153,7 +149,7 @@ def claim_declare(
         )
         claim = claim_service.declare(uow, principal, command, now=now, language=request_locale(request))
     except (ValidationError, DomainError) as error:
-        if _refused(error):
+        if refused_outright(error):
             raise
         errors = _errors(uow, request, error)
         return _new_page(request, uow, principal, dict(fields), errors, 422)
@@ -205,7 +201,7 @@ def _act(
     try:
         action()
     except (ValidationError, DomainError) as error:
-        if _refused(error):
+        if refused_outright(error):
             raise
         errors = _errors(uow, request, error)
         return _claim_page(request, principal, uow, claim_id, 422, form=form, errors=errors, values=fields)

@@ -43,15 +43,19 @@ from cyber360.cover.model import (
     terms_field,
     terms_view,
 )
-from cyber360.org.page_support import FormFields, IdPath, errors_by_field, format_date, locale_of, see_other
+from cyber360.org.page_support import (
+    FormFields,
+    IdPath,
+    errors_by_field,
+    filled,
+    format_date,
+    locale_of,
+    refused_outright,
+    see_other,
+)
 
 router = APIRouter(include_in_schema=False)
 QUOTE_FIELDS = ("years", "seed", "top_actions")
-
-
-def _clean(values: dict[str, str]) -> dict[str, str]:
-    """Form values trimmed; a blank field is left out, so the command's default applies."""
-    return {key: value.strip() for key, value in values.items() if value.strip()}
 
 
 def _errors(error: ValidationError | DomainError, request: Request) -> dict[str, str]:
@@ -59,11 +63,6 @@ def _errors(error: ValidationError | DomainError, request: Request) -> dict[str,
     return {
         key.removeprefix("terms."): value for key, value in errors_by_field(error, locale_of(request)).items()
     }
-
-
-def _refused(error: ValidationError | DomainError) -> bool:
-    """Out of scope (404) or not allowed (403) is answered as such, never as a form to correct."""
-    return isinstance(error, DomainError) and error.status_code in {403, 404}
 
 
 def _context(**values: Any) -> dict[str, Any]:
@@ -212,10 +211,10 @@ def create_policy(
 ) -> Response:
     values = {key: fields.get(key, "") for key in ("product", "period_start", "period_end")}
     try:
-        command = PolicyCreate.model_validate(_clean(values))
+        command = PolicyCreate.model_validate(filled(values))
         policy = policy_service.create_policy(uow, principal, ght_id, command)
     except (ValidationError, DomainError) as error:
-        if _refused(error):
+        if refused_outright(error):
             raise
         uow.rollback()
         errors = _errors(error, request)
@@ -267,11 +266,11 @@ def update_terms(
 ) -> Response:
     current = policy_service.get_policy(uow, principal, policy_id)
     try:
-        dates = _clean({key: fields.get(key, "") for key in ("period_start", "period_end")})
+        dates = filled({key: fields.get(key, "") for key in ("period_start", "period_end")})
         command = PolicyUpdate.model_validate({"terms": terms_from_form(current.terms, fields), **dates})
         policy_service.update_policy(uow, principal, policy_id, command)
     except (ValidationError, DomainError) as error:
-        if _refused(error):
+        if refused_outright(error):
             raise
         uow.rollback()
         errors = _errors(error, request)
@@ -286,10 +285,10 @@ def update_status(
     request: Request, policy_id: IdPath, principal: PageWriter, uow: UowDep, fields: FormFields
 ) -> Response:
     try:
-        command = PolicyUpdate.model_validate(_clean({"status": fields.get("status", "")}))
+        command = PolicyUpdate.model_validate(filled({"status": fields.get("status", "")}))
         policy_service.update_policy(uow, principal, policy_id, command)
     except (ValidationError, DomainError) as error:
-        if _refused(error):
+        if refused_outright(error):
             raise
         uow.rollback()
         return _policy_page(request, principal, uow, policy_id, errors=_errors(error, request), status=422)
@@ -303,10 +302,10 @@ def create_quote(
 ) -> Response:
     values = {key: fields.get(key, "") for key in QUOTE_FIELDS}
     try:
-        command = QuoteCreate.model_validate(_clean(values))
+        command = QuoteCreate.model_validate(filled(values))
         quote = quote_service.create_quote(uow, principal, policy_id, command)
     except (ValidationError, DomainError) as error:
-        if _refused(error):
+        if refused_outright(error):
             raise
         uow.rollback()
         errors = _errors(error, request)

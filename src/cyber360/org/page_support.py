@@ -79,6 +79,17 @@ def errors_by_field(error: ValidationError | DomainError, locale: str) -> dict[s
     return errors
 
 
+def filled(values: dict[str, str]) -> dict[str, str]:
+    """Form values trimmed; a blank field is left out, so the command's default applies."""
+    return {key: value.strip() for key, value in values.items() if value.strip()}
+
+
+def refused_outright(error: Exception) -> bool:
+    """Out of scope (404), not allowed (403) or not signed in (401): answered as such, never as a form to
+    correct."""
+    return isinstance(error, DomainError) and error.status_code in {401, 403, 404}
+
+
 def blank_to_none(fields: dict[str, str], *names: str) -> dict[str, Any]:
     """Form values for a command: text trimmed, an empty field as None (so the command names it)."""
     values: dict[str, Any] = {}

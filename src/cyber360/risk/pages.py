@@ -16,16 +16,11 @@ from cyber360.core.i18n import translator
 from cyber360.core.scope import Principal
 from cyber360.core.uow import UnitOfWork
 from cyber360.core.web import PageUser, PageWriter, UowDep, render
-from cyber360.org.page_support import FormFields, IdPath, errors_by_field, locale_of, see_other
+from cyber360.org.page_support import FormFields, IdPath, errors_by_field, filled, locale_of, see_other
 from cyber360.org.tables import EstablishmentRow, GhtRow
 from cyber360.risk import access, charts, explain, jobs, plan_service, results_service, service
 
 router = APIRouter(include_in_schema=False)
-
-
-def _clean(values: dict[str, str]) -> dict[str, str]:
-    """Form values trimmed; a blank field is left out, so the command's default applies."""
-    return {key: value.strip() for key, value in values.items() if value.strip()}
 
 
 def _labels(request: Request) -> Any:
@@ -134,7 +129,7 @@ def ght_risk(request: Request, ght_id: IdPath, principal: PageUser, uow: UowDep)
 
 
 def _run_command(fields: dict[str, str]) -> jobs.RunCreate:
-    return jobs.RunCreate.model_validate(_clean(fields))
+    return jobs.RunCreate.model_validate(filled(fields))
 
 
 def _start(
@@ -287,7 +282,7 @@ def create_action(
         for key in ("title", "cost_one_off_eur", "cost_yearly_eur", "owner", "due_on", "control_id")
     }
     try:
-        command = plan_service.ActionCreate.model_validate(_clean(values))
+        command = plan_service.ActionCreate.model_validate(filled(values))
         plan_service.create_action(uow, principal, establishment_id, command)
     except (ValidationError, DomainError) as error:
         if isinstance(error, DomainError) and error.status_code in {403, 404}:
@@ -323,7 +318,7 @@ def update_action(
         if key in fields
     }
     try:
-        command = plan_service.ActionUpdate.model_validate(_clean(values))
+        command = plan_service.ActionUpdate.model_validate(filled(values))
     except ValidationError as error:
         row = plan_service.action_row(uow, principal, action_id)
         return _plan_page(
